@@ -1,0 +1,97 @@
+// swift-tools-version: 6.1
+// The module layout and the direction of dependencies follow DESIGN.md section 2:
+//   Wire ← Replicas ← MeshCore ← Simulation, and MeshCore ← MeshNode ← Services ← HTTPAPI ← ElohimCLI.
+// Wire, Replicas, MeshCore and Simulation are pure: no NIO, Hummingbird or GRDB may appear in
+// their dependencies, so `swift build --target MeshCore` never waits for a server stack.
+
+import PackageDescription
+
+let package = Package(
+    name: "ElohimOS",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "elohim", targets: ["ElohimCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // System libraries (Debian packages; `make deps` installs them).
+        .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
+
+        // Pure modules.
+        .target(
+            name: "Sodium",
+            dependencies: ["CSodium"]
+        ),
+        .target(
+            name: "Wire",
+            dependencies: [
+                "Sodium",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "MeshCore",
+            dependencies: [
+                "Wire",
+                "Sodium",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+
+        // Real IO.
+        .target(
+            name: "MeshNode",
+            dependencies: [
+                "MeshCore",
+                "Wire",
+                "Sodium",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "HTTPAPI",
+            dependencies: [
+                "MeshNode",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ElohimCLI",
+            dependencies: [
+                "MeshNode",
+                "HTTPAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Tests: one target per module.
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore"]),
+        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode"]),
+        .testTarget(
+            name: "HTTPAPITests",
+            dependencies: [
+                "HTTPAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "ElohimCLITests", dependencies: ["ElohimCLI"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// libsodium (Debian's libsodium-dev, 1.0.18). The Sodium module wraps what the project uses.
+#include <sodium.h>

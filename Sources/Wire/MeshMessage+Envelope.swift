@@ -1,0 +1,174 @@
+import Foundation
+import SwiftProtobuf
+
+/// Conversion between `MeshMessage` and the Envelope bytes of Protocol/mesh.proto.
+extension MeshMessage {
+    /// The message as one Envelope, serialized (the body of a frame or a datagram).
+    public func serialized() -> [UInt8] {
+        var envelope = Elohim_Mesh_V1_Envelope()
+        envelope.protocolVersion = ProtocolVersion.current
+        let (kind, body) = protobufBody()
+        envelope.kind = kind
+        envelope.payload = (try? body.serializedData()) ?? Data()
+        // Serializing a message we built ourselves cannot fail: no required fields exist in proto3.
+        return Array((try? envelope.serializedData()) ?? Data())
+    }
+
+    /// Reads one Envelope. Throws `WireError.unknownKind` for kinds newer than this node, which
+    /// callers count and drop without closing the link.
+    public init<Bytes: ContiguousBytes>(serialized bytes: Bytes) throws(WireError) {
+        let envelope: Elohim_Mesh_V1_Envelope
+        do {
+            envelope = try Elohim_Mesh_V1_Envelope(serializedBytes: bytes.withUnsafeBytes { Data($0) })
+        } catch {
+            throw .malformed(what: "envelope")
+        }
+        guard envelope.protocolVersion >= ProtocolVersion.minimumSupported else {
+            throw .unsupportedVersion(envelope.protocolVersion)
+        }
+        self = try Self.decode(kind: envelope.kind, payload: envelope.payload)
+    }
+
+    private func protobufBody() -> (Elohim_Mesh_V1_Kind, any SwiftProtobuf.Message) {
+        switch self {
+        case let .gossip(frame):
+            var m = Elohim_Mesh_V1_Gossip()
+            m.origin = Data(frame.origin.bytes)
+            m.seq = frame.seq
+            m.ttl = frame.ttl
+            m.hops = frame.hops
+            m.payload = Data(frame.payload)
+            return (.gossip, m)
+        case let .iHave(entries):
+            var m = Elohim_Mesh_V1_IHave()
+            m.entries = entries.map { e in
+                var a = Elohim_Mesh_V1_Announcement()
+                a.id = Data(e.id.bytes)
+                a.hops = e.hops
+                return a
+            }
+            return (.ihave, m)
+        case let .graft(ids):
+            var m = Elohim_Mesh_V1_Graft()
+            m.ids = ids.map { Data($0.bytes) }
+            return (.graft, m)
+        case .prune:
+            return (.prune, Elohim_Mesh_V1_Prune())
+        case let .want(ids):
+            var m = Elohim_Mesh_V1_Want()
+            m.ids = ids.map { Data($0.bytes) }
+            return (.want, m)
+        case let .digest(ids):
+            var m = Elohim_Mesh_V1_Digest()
+            m.ids = ids.map { Data($0.bytes) }
+            return (.digest, m)
+        case let .ping(seq, incarnation):
+            var m = Elohim_Mesh_V1_Ping()
+            m.seq = seq
+            m.incarnation = incarnation
+            return (.ping, m)
+        case let .ack(seq, incarnation):
+            var m = Elohim_Mesh_V1_Ack()
+            m.seq = seq
+            m.incarnation = incarnation
+            return (.ack, m)
+        case let .pingReq(seq, target):
+            var m = Elohim_Mesh_V1_PingReq()
+            m.seq = seq
+            m.target = Data(target.bytes)
+            return (.pingReq, m)
+        case let .indirectAck(seq, target, incarnation):
+            var m = Elohim_Mesh_V1_IndirectAck()
+            m.seq = seq
+            m.target = Data(target.bytes)
+            m.incarnation = incarnation
+            return (.indirectAck, m)
+        case let .suspect(target, incarnation):
+            var m = Elohim_Mesh_V1_Suspect()
+            m.target = Data(target.bytes)
+            m.incarnation = incarnation
+            return (.suspect, m)
+        case let .alive(target, incarnation):
+            var m = Elohim_Mesh_V1_Alive()
+            m.target = Data(target.bytes)
+            m.incarnation = incarnation
+            return (.alive, m)
+        }
+    }
+
+    private static func decode(kind: Elohim_Mesh_V1_Kind, payload: Data) throws(WireError) -> MeshMessage {
+        switch kind {
+        case .gossip:
+            let m: Elohim_Mesh_V1_Gossip = try parse(payload, "Gossip")
+            guard m.ttl >= 1 else { throw .badField(message: "Gossip", field: "ttl", reason: "must be at least 1") }
+            return .gossip(GossipFrame(origin: try nodeID(m.origin, "Gossip", "origin"), seq: m.seq,
+                                       ttl: m.ttl, hops: m.hops, payload: Array(m.payload)))
+        case .ihave:
+            let m: Elohim_Mesh_V1_IHave = try parse(payload, "IHave")
+            var entries: [Announcement] = []
+            entries.reserveCapacity(m.entries.count)
+            for e in m.entries { entries.append(Announcement(id: try messageID(e.id, "IHave"), hops: e.hops)) }
+            return .iHave(entries)
+        case .graft:
+            let m: Elohim_Mesh_V1_Graft = try parse(payload, "Graft")
+            return .graft(try messageIDs(m.ids, "Graft"))
+        case .prune:
+            let _: Elohim_Mesh_V1_Prune = try parse(payload, "Prune")
+            return .prune
+        case .want:
+            let m: Elohim_Mesh_V1_Want = try parse(payload, "Want")
+            return .want(try messageIDs(m.ids, "Want"))
+        case .digest:
+            let m: Elohim_Mesh_V1_Digest = try parse(payload, "Digest")
+            return .digest(try messageIDs(m.ids, "Digest"))
+        case .ping:
+            let m: Elohim_Mesh_V1_Ping = try parse(payload, "Ping")
+            return .ping(seq: m.seq, incarnation: m.incarnation)
+        case .ack:
+            let m: Elohim_Mesh_V1_Ack = try parse(payload, "Ack")
+            return .ack(seq: m.seq, incarnation: m.incarnation)
+        case .pingReq:
+            let m: Elohim_Mesh_V1_PingReq = try parse(payload, "PingReq")
+            return .pingReq(seq: m.seq, target: try nodeID(m.target, "PingReq", "target"))
+        case .indirectAck:
+            let m: Elohim_Mesh_V1_IndirectAck = try parse(payload, "IndirectAck")
+            return .indirectAck(seq: m.seq, target: try nodeID(m.target, "IndirectAck", "target"),
+                                incarnation: m.incarnation)
+        case .suspect:
+            let m: Elohim_Mesh_V1_Suspect = try parse(payload, "Suspect")
+            return .suspect(target: try nodeID(m.target, "Suspect", "target"), incarnation: m.incarnation)
+        case .alive:
+            let m: Elohim_Mesh_V1_Alive = try parse(payload, "Alive")
+            return .alive(target: try nodeID(m.target, "Alive", "target"), incarnation: m.incarnation)
+        case .unspecified:
+            throw .badField(message: "Envelope", field: "kind", reason: "is unspecified")
+        case let .UNRECOGNIZED(raw):
+            throw .unknownKind(raw)
+        }
+    }
+
+    private static func parse<M: SwiftProtobuf.Message>(_ payload: Data, _ name: String) throws(WireError) -> M {
+        do { return try M(serializedBytes: payload) } catch { throw .malformed(what: name) }
+    }
+
+    private static func nodeID(_ data: Data, _ message: String, _ field: String) throws(WireError) -> NodeID {
+        guard let id = NodeID(bytes: Array(data)) else {
+            throw .badField(message: message, field: field, reason: "must be \(NodeID.byteCount) bytes, got \(data.count)")
+        }
+        return id
+    }
+
+    private static func messageID(_ data: Data, _ message: String) throws(WireError) -> MessageID {
+        guard let id = MessageID(bytes: data) else {
+            throw .badField(message: message, field: "id", reason: "must be \(MessageID.byteCount) bytes, got \(data.count)")
+        }
+        return id
+    }
+
+    private static func messageIDs(_ list: [Data], _ message: String) throws(WireError) -> [MessageID] {
+        var ids: [MessageID] = []
+        ids.reserveCapacity(list.count)
+        for d in list { ids.append(try messageID(d, message)) }
+        return ids
+    }
+}

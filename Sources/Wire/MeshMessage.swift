@@ -1,0 +1,68 @@
+/// Every message two nodes exchange on a link, as Swift values. The protocol cores in
+/// MeshCore speak only these; `MeshMessage+Envelope.swift` turns them into the bytes of
+/// Protocol/mesh.proto and back.
+public enum MeshMessage: Hashable, Sendable {
+    // Gossip router.
+    case gossip(GossipFrame)
+    case iHave([Announcement])
+    case graft([MessageID])
+    case prune
+    case want([MessageID])
+    case digest([MessageID])
+    // Peer liveness.
+    case ping(seq: UInt64, incarnation: UInt64)
+    case ack(seq: UInt64, incarnation: UInt64)
+    case pingReq(seq: UInt64, target: NodeID)
+    case indirectAck(seq: UInt64, target: NodeID, incarnation: UInt64)
+    case suspect(target: NodeID, incarnation: UInt64)
+    case alive(target: NodeID, incarnation: UInt64)
+
+    /// A short name for logs, metrics and traces.
+    public var kindName: String {
+        switch self {
+        case .gossip: "gossip"
+        case .iHave: "ihave"
+        case .graft: "graft"
+        case .prune: "prune"
+        case .want: "want"
+        case .digest: "digest"
+        case .ping: "ping"
+        case .ack: "ack"
+        case .pingReq: "ping-req"
+        case .indirectAck: "indirect-ack"
+        case .suspect: "suspect"
+        case .alive: "alive"
+        }
+    }
+}
+
+/// One copy of a broadcast on one hop.
+public struct GossipFrame: Hashable, Sendable {
+    public var origin: NodeID
+    public var seq: UInt64
+    public var ttl: UInt32
+    public var hops: UInt32
+    public var payload: [UInt8]
+
+    public init(origin: NodeID, seq: UInt64, ttl: UInt32, hops: UInt32, payload: [UInt8]) {
+        self.origin = origin
+        self.seq = seq
+        self.ttl = ttl
+        self.hops = hops
+        self.payload = payload
+    }
+
+    /// The message ID, which depends on origin, seq and payload only.
+    public var id: MessageID { MessageID(origin: origin, seq: seq, payload: payload) }
+}
+
+/// "I have message `id`; my copy travelled `hops` hops."
+public struct Announcement: Hashable, Sendable {
+    public var id: MessageID
+    public var hops: UInt32
+
+    public init(id: MessageID, hops: UInt32) {
+        self.id = id
+        self.hops = hops
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import Testing
+import Wire
+@testable import MeshNode
+
+@Suite struct NodeDatabaseTests {
+    @Test func migratesAnEmptyDatabaseInWALMode() throws {
+        let folder = TemporaryFolder()
+        let db = try NodeDatabase(path: folder.file("a.sqlite").path)
+        #expect(try db.appliedMigrations() == ["2026-11-27 node metadata"])
+        let mode = try db.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        let sync = try db.pool.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(sync == 2, "synchronous=FULL, see NodeDatabase")
+        try db.close()
+    }
+
+    @Test func reopensAnExistingDatabaseKeepingItsRows() throws {
+        let folder = TemporaryFolder()
+        let path = folder.file("a.sqlite").path
+        let id = NodeID(bytes: [UInt8](repeating: 3, count: 20))!
+        do {
+            let db = try NodeDatabase(path: path)
+            try db.claim(for: id)
+            try db.close()
+        }
+        let again = try NodeDatabase(path: path)
+        #expect(try again.appliedMigrations() == ["2026-11-27 node metadata"])
+        try again.claim(for: id)
+        let other = NodeID(bytes: [UInt8](repeating: 4, count: 20))!
+        #expect(throws: StorageError.belongsToAnotherNode(path, owner: id.description, node: other.description)) {
+            try again.claim(for: other)
+        }
+        try again.close()
+    }
+
+    @Test func damagedPagesFailQuickCheck() throws {
+        let folder = TemporaryFolder()
+        let path = folder.file("a.sqlite").path
+        do {
+            let db = try NodeDatabase(path: path)
+            try db.pool.write { db in
+                try db.execute(sql: "CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT)")
+                for i in 0..<2000 {
+                    try db.execute(sql: "INSERT INTO filler (body) VALUES (?)", arguments: [String(repeating: "x\(i)", count: 20)])
+                }
+                try db.execute(sql: "CREATE INDEX filler_body ON filler(body)")
+            }
+            try db.close()
+        }
+        // Overwrite the middle of the file (b-tree pages of the table and its index) with garbage.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        let size = try handle.seekToEnd()
+        #expect(size > 40_000)
+        try handle.seek(toOffset: size / 2)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 8192))
+        try handle.close()
+
+        do {
+            _ = try NodeDatabase(path: path)
+            Issue.record("a damaged database was opened")
+        } catch let error {
+            guard case .integrityCheckFailed(let p, let findings) = error else {
+                Issue.record("expected integrityCheckFailed, got \(error)")
+                return
+            }
+            #expect(p == path)
+            #expect(!findings.isEmpty)
+            #expect(error.description.contains("quick_check"))
+        }
+    }
+
+    @Test func damagedHeaderIsNotADatabase() throws {
+        let folder = TemporaryFolder()
+        let path = folder.file("a.sqlite").path
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
+        #expect(throws: StorageError.notADatabase(path)) { try NodeDatabase(path: path) }
+    }
+}
+
+@Suite struct DataFolderTests {
+    @Test func secondOpenFailsNamingFolderAndPid() throws {
+        let folder = TemporaryFolder()
+        let first = try DataFolder(path: folder.path)
+        do {
+            _ = try DataFolder(path: folder.path)
+            Issue.record("two holders of one data folder")
+        } catch {
+            #expect(error == .inUse(first.url.path, pid: getpid()))
+            #expect(error.description.contains("process \(getpid())"))
+        }
+        withExtendedLifetime(first) {}
+    }
+
+    @Test func lockIsReleasedWhenTheHolderCloses() throws {
+        let folder = TemporaryFolder()
+        do { _ = try DataFolder(path: folder.path) }
+        _ = try DataFolder(path: folder.path)
+    }
+
+    @Test func aFileIsNotAFolder() throws {
+        let folder = TemporaryFolder()
+        let file = folder.file("plain")
+        try Data().write(to: file)
+        #expect(throws: DataFolderError.notAFolder(file.path)) { try DataFolder(path: file.path) }
+    }
+}
