@@ -46,6 +46,10 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        .target(
+            name: "Simulation",
+            dependencies: ["MeshCore", "Wire", "Sodium"]
+        ),
 
         // Real IO.
         .target(
@@ -74,6 +78,7 @@ let package = Package(
             dependencies: [
                 "MeshNode",
                 "HTTPAPI",
+                "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,6 +89,7 @@ let package = Package(
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
         .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode"]),
         .testTarget(
             name: "HTTPAPITests",

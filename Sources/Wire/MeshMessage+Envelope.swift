@@ -41,12 +41,7 @@ extension MeshMessage {
             return (.gossip, m)
         case let .iHave(entries):
             var m = Elohim_Mesh_V1_IHave()
-            m.entries = entries.map { e in
-                var a = Elohim_Mesh_V1_Announcement()
-                a.id = Data(e.id.bytes)
-                a.hops = e.hops
-                return a
-            }
+            m.entries = entries.map(Self.announcement)
             return (.ihave, m)
         case let .graft(ids):
             var m = Elohim_Mesh_V1_Graft()
@@ -58,10 +53,16 @@ extension MeshMessage {
             var m = Elohim_Mesh_V1_Want()
             m.ids = ids.map { Data($0.bytes) }
             return (.want, m)
-        case let .digest(ids):
+        case let .digest(entries):
             var m = Elohim_Mesh_V1_Digest()
-            m.ids = ids.map { Data($0.bytes) }
+            m.entries = entries.map(Self.announcement)
             return (.digest, m)
+        case let .treeAdvert(advert):
+            var m = Elohim_Mesh_V1_TreeAdvert()
+            m.root = Data(advert.root.bytes)
+            m.distance = advert.distance
+            m.parent = advert.parent.map { Data($0.bytes) } ?? Data()
+            return (.treeAdvert, m)
         case let .ping(seq, incarnation):
             var m = Elohim_Mesh_V1_Ping()
             m.seq = seq
@@ -105,10 +106,7 @@ extension MeshMessage {
                                        ttl: m.ttl, hops: m.hops, payload: Array(m.payload)))
         case .ihave:
             let m: Elohim_Mesh_V1_IHave = try parse(payload, "IHave")
-            var entries: [Announcement] = []
-            entries.reserveCapacity(m.entries.count)
-            for e in m.entries { entries.append(Announcement(id: try messageID(e.id, "IHave"), hops: e.hops)) }
-            return .iHave(entries)
+            return .iHave(try announcements(m.entries, "IHave"))
         case .graft:
             let m: Elohim_Mesh_V1_Graft = try parse(payload, "Graft")
             return .graft(try messageIDs(m.ids, "Graft"))
@@ -120,7 +118,11 @@ extension MeshMessage {
             return .want(try messageIDs(m.ids, "Want"))
         case .digest:
             let m: Elohim_Mesh_V1_Digest = try parse(payload, "Digest")
-            return .digest(try messageIDs(m.ids, "Digest"))
+            return .digest(try announcements(m.entries, "Digest"))
+        case .treeAdvert:
+            let m: Elohim_Mesh_V1_TreeAdvert = try parse(payload, "TreeAdvert")
+            return .treeAdvert(TreeAdvert(root: try nodeID(m.root, "TreeAdvert", "root"), distance: m.distance,
+                                          parent: m.parent.isEmpty ? nil : try nodeID(m.parent, "TreeAdvert", "parent")))
         case .ping:
             let m: Elohim_Mesh_V1_Ping = try parse(payload, "Ping")
             return .ping(seq: m.seq, incarnation: m.incarnation)
@@ -145,6 +147,20 @@ extension MeshMessage {
         case let .UNRECOGNIZED(raw):
             throw .unknownKind(raw)
         }
+    }
+
+    private static func announcement(_ e: Announcement) -> Elohim_Mesh_V1_Announcement {
+        var a = Elohim_Mesh_V1_Announcement()
+        a.id = Data(e.id.bytes)
+        a.hops = e.hops
+        return a
+    }
+
+    private static func announcements(_ list: [Elohim_Mesh_V1_Announcement], _ message: String) throws(WireError) -> [Announcement] {
+        var out: [Announcement] = []
+        out.reserveCapacity(list.count)
+        for e in list { out.append(Announcement(id: try messageID(e.id, message), hops: e.hops)) }
+        return out
     }
 
     private static func parse<M: SwiftProtobuf.Message>(_ payload: Data, _ name: String) throws(WireError) -> M {

@@ -8,7 +8,8 @@ public enum MeshMessage: Hashable, Sendable {
     case graft([MessageID])
     case prune
     case want([MessageID])
-    case digest([MessageID])
+    case digest([Announcement])
+    case treeAdvert(TreeAdvert)
     // Peer liveness.
     case ping(seq: UInt64, incarnation: UInt64)
     case ack(seq: UInt64, incarnation: UInt64)
@@ -26,6 +27,7 @@ public enum MeshMessage: Hashable, Sendable {
         case .prune: "prune"
         case .want: "want"
         case .digest: "digest"
+        case .treeAdvert: "tree-advert"
         case .ping: "ping"
         case .ack: "ack"
         case .pingReq: "ping-req"
@@ -64,5 +66,21 @@ public struct Announcement: Hashable, Sendable {
     public init(id: MessageID, hops: UInt32) {
         self.id = id
         self.hops = hops
+    }
+}
+
+/// A node's place in the broadcast tree, as it tells its neighbours.
+public struct TreeAdvert: Hashable, Sendable {
+    /// The root the sender follows: the smallest node ID it knows of.
+    public var root: NodeID
+    /// Hops from the sender to the root.
+    public var distance: UInt32
+    /// The sender's parent; nil when the sender is the root.
+    public var parent: NodeID?
+
+    public init(root: NodeID, distance: UInt32, parent: NodeID?) {
+        self.root = root
+        self.distance = distance
+        self.parent = parent
     }
 }

@@ -44,5 +44,8 @@ public struct MessageID: Hashable, Comparable, Sendable, CustomStringConvertible
         Hex.encode(bytes)
     }
 
+    /// Message IDs are hash outputs: their first 64 bits are a good hash key on their own.
+    public func hash(into hasher: inout Hasher) { hasher.combine(high) }
+
     public static func < (a: MessageID, b: MessageID) -> Bool { (a.high, a.low) < (b.high, b.low) }
 }

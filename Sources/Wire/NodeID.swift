@@ -87,6 +87,10 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.init(bytes: bytes)!
     }
 
+    /// Node IDs are hash outputs, so their first 64 bits are as good a hash key as all 160,
+    /// and one word hashes faster (the simulator looks IDs up millions of times).
+    public func hash(into hasher: inout Hasher) { hasher.combine(high) }
+
     public static func < (a: NodeID, b: NodeID) -> Bool {
         (a.high, a.middle, a.low) < (b.high, b.middle, b.low)
     }

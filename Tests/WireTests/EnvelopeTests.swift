@@ -9,7 +9,8 @@ import Testing
         [
             .gossip(GossipFrame(origin: a, seq: 9, ttl: 8, hops: 1, payload: [1, 2, 3])),
             .iHave([Announcement(id: id, hops: 3)]),
-            .graft([id]), .prune, .want([id, id]), .digest([]),
+            .graft([id]), .prune, .want([id, id]), .digest([]), .digest([Announcement(id: id, hops: 0)]),
+            .treeAdvert(TreeAdvert(root: a, distance: 3, parent: a)), .treeAdvert(TreeAdvert(root: a, distance: 0, parent: nil)),
             .ping(seq: 1, incarnation: 2), .ack(seq: 1, incarnation: 3),
             .pingReq(seq: 4, target: a), .indirectAck(seq: 4, target: a, incarnation: 5),
             .suspect(target: a, incarnation: 6), .alive(target: a, incarnation: 7),

@@ -41,6 +41,7 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
   case prune // = 4
   case want // = 5
   case digest // = 6
+  case treeAdvert // = 7
 
   /// Peer liveness (PROTOCOL.md section 6).
   case ping // = 10
@@ -64,6 +65,7 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 4: self = .prune
     case 5: self = .want
     case 6: self = .digest
+    case 7: self = .treeAdvert
     case 10: self = .ping
     case 11: self = .ack
     case 12: self = .pingReq
@@ -83,6 +85,7 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .prune: return 4
     case .want: return 5
     case .digest: return 6
+    case .treeAdvert: return 7
     case .ping: return 10
     case .ack: return 11
     case .pingReq: return 12
@@ -102,6 +105,7 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     .prune,
     .want,
     .digest,
+    .treeAdvert,
     .ping,
     .ack,
     .pingReq,
@@ -188,7 +192,7 @@ nonisolated struct Elohim_Mesh_V1_Announcement: Sendable {
   init() {}
 }
 
-/// Tree mode: "send me these and make our link eager".
+/// Tree mode: "you are my parent in the tree now: push to me, and send me these".
 nonisolated struct Elohim_Mesh_V1_Graft: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -201,11 +205,32 @@ nonisolated struct Elohim_Mesh_V1_Graft: Sendable {
   init() {}
 }
 
-/// Tree mode: "stop pushing to me eagerly; announce instead".
+/// Tree mode: "you are no longer my parent: announce to me instead of pushing".
 nonisolated struct Elohim_Mesh_V1_Prune: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// Tree mode: the sender's place in the broadcast tree (PROTOCOL.md section 5.3): the root it
+/// follows (the smallest node ID it knows of), its distance to it in hops, and its parent.
+nonisolated struct Elohim_Mesh_V1_TreeAdvert: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// NodeID, 20 bytes
+  var root: Data = Data()
+
+  /// hops to the root, 0 for the root itself
+  var distance: UInt32 = 0
+
+  /// NodeID of the parent, empty for the root
+  var parent: Data = Data()
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -225,13 +250,14 @@ nonisolated struct Elohim_Mesh_V1_Want: Sendable {
   init() {}
 }
 
-/// Anti-entropy: the IDs of the sender's recent messages (a bounded list).
+/// Anti-entropy: the sender's recent messages that may still travel (a bounded list), each
+/// with the hops its copy had travelled.
 nonisolated struct Elohim_Mesh_V1_Digest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var ids: [Data] = []
+  var entries: [Elohim_Mesh_V1_Announcement] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -332,7 +358,7 @@ nonisolated struct Elohim_Mesh_V1_Alive: Sendable {
 fileprivate nonisolated let _protobuf_package = "elohim.mesh.v1"
 
 nonisolated extension Elohim_Mesh_V1_Kind: SwiftProtobuf._ProtoNameProviding {
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{2}\u{4}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{1}KIND_TREE_ADVERT\0\u{2}\u{3}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0")
 }
 
 nonisolated extension Elohim_Mesh_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -539,6 +565,46 @@ nonisolated extension Elohim_Mesh_V1_Prune: SwiftProtobuf.Message, SwiftProtobuf
   }
 }
 
+nonisolated extension Elohim_Mesh_V1_TreeAdvert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".TreeAdvert"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}root\0\u{1}distance\0\u{1}parent\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.root) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.distance) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.parent) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.root.isEmpty {
+      try visitor.visitSingularBytesField(value: self.root, fieldNumber: 1)
+    }
+    if self.distance != 0 {
+      try visitor.visitSingularUInt32Field(value: self.distance, fieldNumber: 2)
+    }
+    if !self.parent.isEmpty {
+      try visitor.visitSingularBytesField(value: self.parent, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_TreeAdvert, rhs: Elohim_Mesh_V1_TreeAdvert) -> Bool {
+    if lhs.root != rhs.root {return false}
+    if lhs.distance != rhs.distance {return false}
+    if lhs.parent != rhs.parent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Elohim_Mesh_V1_Want: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Want"
   static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ids\0")
@@ -571,7 +637,7 @@ nonisolated extension Elohim_Mesh_V1_Want: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Elohim_Mesh_V1_Digest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Digest"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ids\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -579,21 +645,21 @@ nonisolated extension Elohim_Mesh_V1_Digest: SwiftProtobuf.Message, SwiftProtobu
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.ids) }()
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
       default: break
       }
     }
   }
 
   func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.ids.isEmpty {
-      try visitor.visitRepeatedBytesField(value: self.ids, fieldNumber: 1)
+    if !self.entries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 1)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Elohim_Mesh_V1_Digest, rhs: Elohim_Mesh_V1_Digest) -> Bool {
-    if lhs.ids != rhs.ids {return false}
+    if lhs.entries != rhs.entries {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,54 @@
+import Foundation
+import MeshCore
+import Simulation
+
+/// How simulation results are printed: one line per seed, and a side-by-side table.
+enum SimulationReportFormat {
+    static func line(_ r: RunReport, wallSeconds: Double) -> String {
+        let detect: String
+        if let p50 = r.percentile(0.5, of: r.detectionMs), let max = r.detectionMs.last {
+            detect = "detect p50 \(fixed(p50 / 1000, 1))s max \(fixed(max / 1000, 1))s"
+        } else {
+            detect = "detect -"
+        }
+        return "seed \(r.seed)  \(r.passed ? "pass" : "FAIL")  digest \(r.digest.prefix(16))  "
+            + "delivered \(fixed(r.deliveryRatio * 100, 2))%  copies/bcast \(fixed(r.copiesPerBroadcast, 1))  "
+            + "control/bcast \(fixed(r.controlPerBroadcast, 1))  hops \(r.maxHops) (diameter \(r.diameter))  "
+            + "ldh p50 \(r.lastDeliveryHops.isEmpty ? "-" : String(r.lastDeliveryHops[r.lastDeliveryHops.count / 2]))  "
+            + "\(detect)  false-dead \(r.falseDeaths)  events \(r.events)  "
+            + "wall \(fixed(wallSeconds, 2))s (\(fixed(r.simulatedSeconds / max(wallSeconds, 1e-9), 1)) sim-s/s)"
+    }
+
+    static func comparison(scenario: Scenario, nodes: Int, flood: [RunReport], tree: [RunReport]) -> String {
+        func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
+        func column(_ rs: [RunReport]) -> [String] {
+            [
+                fixed(mean(rs.map(\.copiesPerBroadcast)), 1),
+                fixed(mean(rs.map(\.controlPerBroadcast)), 1),
+                fixed(mean(rs.map(\.deliveryRatio)) * 100, 3) + "%",
+                "\(rs.map(\.maxHops).max() ?? 0) (diameter \(rs.map(\.diameter).max() ?? 0))",
+                ldh(rs.flatMap(\.lastDeliveryHops).sorted()),
+                "\(rs.filter(\.passed).count)/\(rs.count)",
+            ]
+        }
+        let labels = ["copies per broadcast", "control msgs per broadcast", "delivery ratio", "max hops of any delivery",
+                      "last delivery hop p50/p99/max", "seeds passed"]
+        let f = column(flood), t = column(tree)
+        var out = "\(scenario.name): \(nodes) nodes, \(flood.count) seed(s) per mode; "
+            + "2×(N−1) = \(2 * (nodes - 1))\n"
+        out += pad("", 32) + pad("flood", 22) + "tree\n"
+        for i in labels.indices { out += pad(labels[i], 32) + pad(f[i], 22) + t[i] + "\n" }
+        return out
+    }
+
+    /// Percentiles of per-broadcast last delivery hops.
+    static func ldh(_ sorted: [Int]) -> String {
+        guard !sorted.isEmpty else { return "-" }
+        func p(_ q: Double) -> Int { sorted[min(sorted.count - 1, Int(q * Double(sorted.count - 1)))] }
+        return "\(p(0.5))/\(p(0.99))/\(sorted.last!)"
+    }
+
+    static func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+
+    static func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(1, width - s.count)) }
+}

@@ -1,0 +1,315 @@
+import Wire
+
+/// Settings of the liveness core, each with its unit.
+public struct LivenessConfiguration: Sendable, Equatable {
+    /// A peer heard from within this long is not pinged; otherwise it is pinged this often.
+    public var probeInterval: Duration = .seconds(1)
+    /// Time for a direct ack before helpers are asked to probe (PING-REQ); a probe fails
+    /// after twice this.
+    public var probeTimeout: Duration = .milliseconds(500)
+    /// Helpers asked to probe indirectly.
+    public var indirectProbes = 3
+    /// Suspected peers are pinged this often.
+    public var suspectProbeInterval: Duration = .milliseconds(250)
+    /// A suspicion not refuted for this long makes the peer dead (30 s as in the original design).
+    public var deadTimeout: Duration = .seconds(30)
+    /// Dead peers are still pinged this often, so one that comes back is noticed.
+    public var deadProbeInterval: Duration = .seconds(5)
+    /// Indirect probes this node runs for others at once.
+    public var maxPendingIndirect = 256
+
+    public init() {}
+}
+
+/// What the liveness core counted since it started.
+public struct LivenessCounters: Sendable, Equatable {
+    public var pingsSent = 0
+    public var acksSent = 0
+    public var pingRequestsSent = 0
+    public var indirectAcksSent = 0
+    public var suspicions = 0
+    public var refutationsSent = 0
+    public var recoveries = 0
+    public var deaths = 0
+    public var revivals = 0
+    public var limitHits = 0
+
+    public init() {}
+}
+
+/// Peer liveness over the node's links: SWIM's probe, indirect probe, suspicion and
+/// incarnation rules (Das, Gupta, Motivala 2002), applied to each link of a mesh.
+///
+/// Rules it keeps (PROTOCOL.md section 6):
+/// - a peer not heard from is pinged every `probeInterval`; no ack within `probeTimeout` pings
+///   it again and asks up to `indirectProbes` other peers to probe it; no ack at all within
+///   twice `probeTimeout` makes it **suspect** at its current incarnation;
+/// - a suspicion at incarnation i is cleared only by a message from (or about) the peer that
+///   carries an incarnation above i; stale evidence is answered with a SUSPECT message, which
+///   the peer refutes by raising its incarnation;
+/// - a suspicion not cleared within `deadTimeout` makes the peer **dead**; dead peers are
+///   pinged every `deadProbeInterval` and welcomed back the same way;
+/// - a node that restarts raises its own incarnation, so its first message refutes any
+///   suspicion of it.
+public struct Liveness: Sendable {
+    public let me: NodeID
+    public let configuration: LivenessConfiguration
+    public private(set) var incarnation: UInt64
+    public private(set) var counters = LivenessCounters()
+
+    struct Peer: Sendable {
+        var status: PeerStatus = .alive
+        var incarnation: UInt64 = 0
+        var lastHeard: Instant
+        var suspectedAt: Instant?
+        var deadAt: Instant?
+        var probe: Probe?
+        var nextProbe: Instant
+        var lastSuspectSent: Instant?
+    }
+
+    struct Probe: Sendable {
+        var seq: UInt64
+        var sentAt: Instant
+        var indirectSent = false
+    }
+
+    struct IndirectProbe: Sendable {
+        var requester: NodeID
+        var requesterSeq: UInt64
+        var target: NodeID
+        var expires: Instant
+    }
+
+    private var peers = PeerTable<Peer>()
+    private var nextSeq: UInt64 = 1
+    /// Probes run for others: keyed by the seq of our own PING to the target, in start order.
+    private var indirect: [(seq: UInt64, probe: IndirectProbe)] = []
+
+    /// - Parameter persistedIncarnation: the incarnation saved before a restart; the node
+    ///   starts one above it.
+    public init(me: NodeID, configuration: LivenessConfiguration, persistedIncarnation: UInt64?) {
+        self.me = me
+        self.configuration = configuration
+        self.incarnation = persistedIncarnation.map { $0 + 1 } ?? 0
+    }
+
+    /// The record to persist at start (the incarnation this life uses).
+    public var startRecord: PersistRecord { .incarnation(incarnation) }
+
+    public func status(of peer: NodeID) -> PeerStatus? { peers[peer]?.status }
+    public var peerIDs: [NodeID] { peers.ids }
+    public var pendingIndirectCount: Int { indirect.count }
+
+    // MARK: Links
+
+    /// Starts watching `peer`. Its first probe falls at a random point of the first interval,
+    /// so the probes of many nodes do not all fire together.
+    public mutating func linkUp<R: RandomNumberGenerator>(_ peer: NodeID, at now: Instant, using rng: inout R) {
+        guard peer != me, !peers.contains(peer) else { return }
+        let jitter = Duration.nanoseconds(Int64.random(in: 0..<max(1, configuration.probeInterval.nanoseconds), using: &rng))
+        peers.insert(peer, Peer(lastHeard: now, nextProbe: now + jitter))
+    }
+
+    public mutating func linkDown(_ peer: NodeID) {
+        peers.remove(peer)
+    }
+
+    // MARK: Receiving
+
+    /// Handles a liveness message from `peer`, and counts any other message as a sign of life.
+    public mutating func receive(_ message: MeshMessage, from peer: NodeID, at now: Instant,
+                                 effects: inout [MeshEffect]) {
+        if case let .suspect(target, inc) = message, target == me {
+            return refute(inc, to: peer, effects: &effects)
+        }
+        guard peers.contains(peer) else {
+            // A ping from a peer without a link yet is still answered: the link may be coming up.
+            if case let .ping(seq, _) = message {
+                counters.acksSent += 1
+                effects.append(.send(.ack(seq: seq, incarnation: incarnation), to: peer))
+            }
+            return
+        }
+        peers.update(peer) { $0.lastHeard = now }
+        switch message {
+        case let .ping(seq, inc):
+            evidence(of: peer, incarnation: inc, at: now, effects: &effects)
+            counters.acksSent += 1
+            effects.append(.send(.ack(seq: seq, incarnation: incarnation), to: peer))
+        case let .ack(seq, inc):
+            peers.update(peer) { if $0.probe?.seq == seq { $0.probe = nil } }
+            evidence(of: peer, incarnation: inc, at: now, effects: &effects)
+            relayIndirectAck(seq: seq, from: peer, incarnation: inc, at: now, effects: &effects)
+        case let .pingReq(seq, target):
+            startIndirectProbe(for: peer, seq: seq, target: target, at: now, effects: &effects)
+        case let .indirectAck(seq, target, inc):
+            guard peers.update(target, { if $0.probe?.seq == seq { $0.probe = nil } }) else { return }
+            evidence(of: target, incarnation: inc, at: now, effects: &effects)
+        case let .alive(target, inc) where target == peer:
+            evidence(of: peer, incarnation: inc, at: now, effects: &effects)
+        default:
+            break
+        }
+    }
+
+    /// Someone suspects this node at `suspected`: raise our incarnation above it and say so.
+    private mutating func refute(_ suspected: UInt64, to peer: NodeID, effects: inout [MeshEffect]) {
+        if suspected >= incarnation {
+            incarnation = suspected + 1
+            effects.append(.persist(.incarnation(incarnation)))
+        }
+        counters.refutationsSent += 1
+        effects.append(.send(.alive(target: me, incarnation: incarnation), to: peer))
+    }
+
+    /// `peer` is shown alive at incarnation `inc`. It clears a suspicion (or death) only when
+    /// `inc` is above the suspected incarnation; otherwise the peer is told it is suspected.
+    private mutating func evidence(of peer: NodeID, incarnation inc: UInt64, at now: Instant,
+                                   effects: inout [MeshEffect]) {
+        guard var p = peers[peer] else { return }
+        switch p.status {
+        case .alive:
+            p.incarnation = max(p.incarnation, inc)
+        case .suspect, .dead:
+            if inc > p.incarnation {
+                if p.status == .dead { counters.revivals += 1 } else { counters.recoveries += 1 }
+                p.status = .alive
+                p.incarnation = inc
+                p.suspectedAt = nil
+                p.deadAt = nil
+                p.nextProbe = now + configuration.probeInterval
+                effects.append(.peerStatus(peer, .alive))
+            } else if p.lastSuspectSent.map({ now - $0 >= configuration.suspectProbeInterval }) ?? true {
+                p.lastSuspectSent = now
+                effects.append(.send(.suspect(target: peer, incarnation: p.incarnation), to: peer))
+            }
+        }
+        peers[peer] = p
+    }
+
+    private mutating func startIndirectProbe(for requester: NodeID, seq: UInt64, target: NodeID, at now: Instant,
+                                             effects: inout [MeshEffect]) {
+        guard peers.contains(target), target != requester else {
+            effects.append(.dropped(.notANeighbour, from: requester))
+            return
+        }
+        indirect.removeAll { $0.probe.expires <= now }
+        if indirect.count >= configuration.maxPendingIndirect {
+            indirect.removeFirst()
+            counters.limitHits += 1
+            effects.append(.limitReached(.indirectProbes))
+        }
+        let ourSeq = takeSeq()
+        indirect.append((ourSeq, IndirectProbe(requester: requester, requesterSeq: seq, target: target,
+                                               expires: now + configuration.probeTimeout * 2)))
+        counters.pingsSent += 1
+        effects.append(.send(.ping(seq: ourSeq, incarnation: incarnation), to: target))
+    }
+
+    private mutating func relayIndirectAck(seq: UInt64, from target: NodeID, incarnation inc: UInt64, at now: Instant,
+                                           effects: inout [MeshEffect]) {
+        guard let index = indirect.firstIndex(where: { $0.seq == seq && $0.probe.target == target }) else { return }
+        let probe = indirect.remove(at: index).probe
+        guard probe.expires > now else { return }
+        counters.indirectAcksSent += 1
+        effects.append(.send(.indirectAck(seq: probe.requesterSeq, target: target, incarnation: inc), to: probe.requester))
+    }
+
+    // MARK: Timer
+
+    /// Sends due probes, escalates unanswered ones, and moves peers to suspect and dead.
+    public mutating func timer<R: RandomNumberGenerator>(at now: Instant, using rng: inout R,
+                                                         effects: inout [MeshEffect]) {
+        for i in peers.indices {
+            let peer = peers.ids[i]
+            var p = peers.values[i]
+            if var probe = p.probe {
+                if !probe.indirectSent && now >= probe.sentAt + configuration.probeTimeout {
+                    probe.indirectSent = true
+                    p.probe = probe
+                    // In a sparse mesh few helpers have a link to the target, so the direct ping
+                    // is repeated too: one lost datagram must not make a peer suspect.
+                    counters.pingsSent += 1
+                    effects.append(.send(.ping(seq: probe.seq, incarnation: incarnation), to: peer))
+                    askHelpers(toProbe: peer, seq: probe.seq, using: &rng, effects: &effects)
+                }
+                if now >= probe.sentAt + configuration.probeTimeout * 2 {
+                    p.probe = nil
+                    if p.status == .alive {
+                        p.status = .suspect
+                        p.suspectedAt = now
+                        p.nextProbe = now
+                        counters.suspicions += 1
+                        effects.append(.peerStatus(peer, .suspect))
+                    }
+                }
+            }
+            if p.status == .suspect, let since = p.suspectedAt, now >= since + configuration.deadTimeout {
+                p.status = .dead
+                p.deadAt = now
+                p.probe = nil
+                p.nextProbe = now + configuration.deadProbeInterval
+                counters.deaths += 1
+                effects.append(.peerStatus(peer, .dead))
+            }
+            if p.probe == nil && now >= p.nextProbe {
+                if p.status == .alive && now - p.lastHeard < configuration.probeInterval {
+                    p.nextProbe = p.lastHeard + configuration.probeInterval
+                } else {
+                    let seq = takeSeq()
+                    p.probe = Probe(seq: seq, sentAt: now)
+                    p.nextProbe = now + interval(for: p.status)
+                    counters.pingsSent += 1
+                    effects.append(.send(.ping(seq: seq, incarnation: incarnation), to: peer))
+                    if p.status != .alive {
+                        // Every probe of a suspected or dead peer tells it so, so that it can
+                        // refute: one lost message must not cost it its place.
+                        p.lastSuspectSent = now
+                        effects.append(.send(.suspect(target: peer, incarnation: p.incarnation), to: peer))
+                    }
+                }
+            }
+            peers.values[i] = p
+        }
+    }
+
+    /// The earliest instant at which `timer` has work to do.
+    public var nextDeadline: Instant? {
+        var earliest: Instant?
+        func consider(_ t: Instant) { earliest = min(earliest ?? t, t) }
+        for p in peers.values {
+            if let probe = p.probe {
+                consider(probe.indirectSent ? probe.sentAt + configuration.probeTimeout * 2
+                                            : probe.sentAt + configuration.probeTimeout)
+            } else {
+                consider(p.nextProbe)
+            }
+            if p.status == .suspect, let since = p.suspectedAt { consider(since + configuration.deadTimeout) }
+        }
+        return earliest
+    }
+
+    private func interval(for status: PeerStatus) -> Duration {
+        switch status {
+        case .alive: configuration.probeInterval
+        case .suspect: configuration.suspectProbeInterval
+        case .dead: configuration.deadProbeInterval
+        }
+    }
+
+    private mutating func askHelpers<R: RandomNumberGenerator>(toProbe target: NodeID, seq: UInt64, using rng: inout R,
+                                                               effects: inout [MeshEffect]) {
+        var helpers = peers.indices.filter { peers.ids[$0] != target && peers.values[$0].status == .alive }.map { peers.ids[$0] }
+        helpers.shuffle(using: &rng)
+        for helper in helpers.prefix(configuration.indirectProbes) {
+            counters.pingRequestsSent += 1
+            effects.append(.send(.pingReq(seq: seq, target: target), to: helper))
+        }
+    }
+
+    private mutating func takeSeq() -> UInt64 {
+        defer { nextSeq += 1 }
+        return nextSeq
+    }
+}

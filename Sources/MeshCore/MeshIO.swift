@@ -1,0 +1,94 @@
+import Wire
+
+/// What a node's mesh core is told: everything that happens to it, one input at a time.
+public enum MeshInput: Sendable, Equatable {
+    /// The transport has a link to `peer` (connected, or reconnected after a loss).
+    case linkUp(NodeID)
+    /// The transport lost its link to `peer`.
+    case linkDown(NodeID)
+    /// A message arrived from a peer on a link.
+    case received(MeshMessage, from: NodeID)
+    /// The local services want `payload` broadcast to the mesh.
+    case broadcast([UInt8])
+    /// `nextDeadline` has passed.
+    case timer
+}
+
+/// What a core asks its shell to do. The shell carries these out in order and decides nothing.
+public enum MeshEffect: Sendable, Equatable {
+    /// Send `message` to `peer` over their link.
+    case send(MeshMessage, to: NodeID)
+    /// Hand a broadcast to the local services (each message at most once per node).
+    case deliver(Delivery)
+    /// `peer`'s liveness changed.
+    case peerStatus(NodeID, PeerStatus)
+    /// Write this to durable storage before acting on later effects.
+    case persist(PersistRecord)
+    /// An input was not acted on, and why (counted as well).
+    case dropped(DropReason, from: NodeID?)
+    /// A limit was reached (counted; the shell logs the first occurrence of each limit).
+    case limitReached(MeshLimit)
+}
+
+/// One broadcast as the services receive it.
+public struct Delivery: Sendable, Equatable {
+    public var id: MessageID
+    public var origin: NodeID
+    public var payload: [UInt8]
+    /// Hops from the origin to this node (1 for a neighbour of the origin).
+    public var hops: UInt32
+
+    public init(id: MessageID, origin: NodeID, payload: [UInt8], hops: UInt32) {
+        self.id = id
+        self.origin = origin
+        self.payload = payload
+        self.hops = hops
+    }
+}
+
+/// A peer's liveness, as this node sees its link.
+public enum PeerStatus: String, Sendable, Equatable, CustomStringConvertible {
+    /// Answering probes.
+    case alive
+    /// Missed a probe period; probed harder; dead unless it answers or refutes in time.
+    case suspect
+    /// Silent for the whole suspicion timeout. Still probed, slowly, and welcomed back if it answers.
+    case dead
+
+    public var description: String { rawValue }
+}
+
+/// State that must survive a restart (the simulator keeps it across a crash; a real node in
+/// its database).
+public enum PersistRecord: Sendable, Equatable {
+    /// The node's own incarnation number (liveness refutations).
+    case incarnation(UInt64)
+    /// The next sequence number for the node's own broadcasts, so IDs never repeat.
+    case nextBroadcastSeq(UInt64)
+    /// A message this node originated or delivered, as it would send it on (`ttl` already
+    /// decremented; 0 when it may not travel further). Restored after a restart, it is still
+    /// a duplicate, and can still be repaired to peers that missed it.
+    case message(GossipFrame)
+}
+
+/// Why an input was dropped.
+public enum DropReason: String, Sendable, Equatable, CustomStringConvertible {
+    case ttlOutOfRange = "ttl-out-of-range"
+    case payloadTooLarge = "payload-too-large"
+    case notANeighbour = "not-a-neighbour"
+    case staleProbe = "stale-probe"
+
+    public var description: String { rawValue }
+}
+
+/// The named limits of the mesh core (DESIGN.md section 6). Each is counted when hit.
+public enum MeshLimit: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+    case seenCacheEntries = "seen-cache-entries"
+    case storedMessages = "stored-messages"
+    case pendingAnnouncements = "pending-announcements"
+    case missingMessages = "missing-messages"
+    case indirectProbes = "indirect-probes"
+    case neighbours = "neighbours"
+
+    public var description: String { rawValue }
+}

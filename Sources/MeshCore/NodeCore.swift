@@ -1,0 +1,118 @@
+import Wire
+
+/// Everything one node decides about the mesh, as one sans-IO state machine: the gossip
+/// router and the liveness core, wired together (DESIGN.md section 1).
+///
+/// `handle(_:at:using:)` is the only way in; the returned effects are the only way out. The
+/// real node's actor shell and the simulator drive the same value.
+public struct NodeCore: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        public var gossip = GossipConfiguration()
+        public var liveness = LivenessConfiguration()
+        public init() {}
+    }
+
+    /// What a restarted node brings back from its storage.
+    public struct Restored: Sendable, Equatable {
+        public var incarnation: UInt64?
+        public var nextBroadcastSeq: UInt64
+        /// The `PersistRecord.message` frames, oldest first.
+        public var messages: [GossipFrame]
+
+        public init(incarnation: UInt64? = nil, nextBroadcastSeq: UInt64 = 0, messages: [GossipFrame] = []) {
+            self.incarnation = incarnation
+            self.nextBroadcastSeq = nextBroadcastSeq
+            self.messages = messages
+        }
+    }
+
+    public let id: NodeID
+    public private(set) var router: GossipRouter
+    public private(set) var liveness: Liveness
+    private var started = false
+
+    public init(id: NodeID, configuration: Configuration, restored: Restored = Restored(), at now: Instant = .zero) {
+        self.id = id
+        router = GossipRouter(me: id, configuration: configuration.gossip, nextBroadcastSeq: restored.nextBroadcastSeq,
+                              restoredMessages: restored.messages, at: now)
+        liveness = Liveness(me: id, configuration: configuration.liveness, persistedIncarnation: restored.incarnation)
+    }
+
+    /// Feeds one input; returns what the shell must do, in order.
+    public mutating func handle<R: RandomNumberGenerator>(_ input: MeshInput, at now: Instant,
+                                                          using rng: inout R) -> [MeshEffect] {
+        var effects: [MeshEffect] = []
+        if !started {
+            started = true
+            effects.append(.persist(liveness.startRecord))
+        }
+        switch input {
+        case let .linkUp(peer):
+            liveness.linkUp(peer, at: now, using: &rng)
+            router.linkUp(peer, at: now, effects: &effects)
+        case let .linkDown(peer):
+            liveness.linkDown(peer)
+            router.linkDown(peer, at: now, effects: &effects)
+        case let .received(message, peer):
+            // Liveness sees every message first (any message is a sign of life); the router
+            // then takes its own kinds. Data from a peer held dead is still accepted: it is
+            // only not sent to until it is welcomed back.
+            let start = effects.count
+            liveness.receive(message, from: peer, at: now, effects: &effects)
+            applyStatusChanges(from: start, effects: &effects, now: now)
+            router.receive(message, from: peer, at: now, effects: &effects)
+        case let .broadcast(payload):
+            router.broadcast(payload, at: now, effects: &effects)
+        case .timer:
+            let start = effects.count
+            liveness.timer(at: now, using: &rng, effects: &effects)
+            applyStatusChanges(from: start, effects: &effects, now: now)
+            router.timer(at: now, using: &rng, effects: &effects)
+        }
+        return effects
+    }
+
+    /// How much the node holds, for memory limits and metrics.
+    public struct Footprint: Sendable, Equatable {
+        public var seen: Int
+        public var stored: Int
+        public var missing: Int
+        public var pendingAnnouncements: Int
+        public var pendingIndirectProbes: Int
+        public var neighbours: Int
+
+        public init(seen: Int, stored: Int, missing: Int, pendingAnnouncements: Int, pendingIndirectProbes: Int,
+                    neighbours: Int) {
+            self.seen = seen
+            self.stored = stored
+            self.missing = missing
+            self.pendingAnnouncements = pendingAnnouncements
+            self.pendingIndirectProbes = pendingIndirectProbes
+            self.neighbours = neighbours
+        }
+    }
+
+    public var footprint: Footprint {
+        Footprint(seen: router.seenCount, stored: router.storedCount, missing: router.missingCount,
+                  pendingAnnouncements: router.pendingAnnouncementCount,
+                  pendingIndirectProbes: liveness.pendingIndirectCount, neighbours: router.neighbourIDs.count)
+    }
+
+    /// The earliest instant at which the node wants a `.timer` input.
+    public var nextDeadline: Instant? {
+        switch (router.nextDeadline, liveness.nextDeadline) {
+        case let (a?, b?): min(a, b)
+        case let (a, b): a ?? b
+        }
+    }
+
+    /// Tells the router about liveness verdicts found in `effects[start...]`.
+    private mutating func applyStatusChanges(from start: Int, effects: inout [MeshEffect], now: Instant) {
+        let verdicts: [(NodeID, PeerStatus)] = effects[start...].compactMap {
+            if case let .peerStatus(peer, status) = $0 { (peer, status) } else { nil }
+        }
+        for (peer, status) in verdicts where status != .suspect {
+            router.setReachable(peer, status == .alive, at: now, effects: &effects)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import MeshCore
+
+/// A simulation scenario: the mesh, its network, what happens to it, and what must hold.
+/// Read from JSON by `Scenario(json:)`; Simulations/README.md documents every key.
+public struct Scenario: Sendable, Equatable {
+    public var name: String
+    public var nodes: Int
+    public var topology: TopologySpec
+    public var durationMs: Int64
+    public var gossip: GossipConfiguration
+    public var liveness: LivenessConfiguration
+    public var network: NetworkSpec
+    public var events: [ScenarioEvent]
+    public var workload: Workload
+    public var expect: [Expectation]
+
+    /// Limits on what a scenario may ask for, so a typo cannot exhaust the machine.
+    public enum Limits {
+        public static let nodes: ClosedRange<Int64> = 1...10_000
+        public static let durationMs: ClosedRange<Int64> = 1...3_600_000
+        public static let broadcasts: ClosedRange<Int64> = 0...100_000
+        public static let payloadBytes: ClosedRange<Int64> = 0...65_536
+        public static let latencyMs: ClosedRange<Double> = 0...60_000
+        public static let events = 10_000
+    }
+}
+
+public struct TopologySpec: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case full, line, ring, random }
+    public var kind: Kind
+    /// Random topologies only: the degree each node aims for.
+    public var degree: Int?
+}
+
+public struct NetworkSpec: Sendable, Equatable {
+    /// One-way latency of each message, drawn uniformly, in milliseconds.
+    public var latencyMs: ClosedRange<Double> = 1...5
+    /// Probability that a message is lost.
+    public var loss: Double = 0
+    /// Probability that a message arrives twice.
+    public var duplicate: Double = 0
+    /// Probability that a message is held back past later ones on its link (links are FIFO otherwise).
+    public var reorder: Double = 0
+}
+
+public struct ScenarioEvent: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        /// Only nodes in the same group can reach each other; nodes not listed form one more group.
+        case partition([[Int]])
+        case heal
+        case crash(Int)
+        case restart(Int)
+        /// Shifts a node's wall clock by `byMs` (its monotonic timers are unaffected).
+        case clockSkew(node: Int, byMs: Int64)
+    }
+
+    public var atMs: Int64
+    public var action: Action
+}
+
+public struct Workload: Sendable, Equatable {
+    public enum Origin: Sendable, Equatable {
+        /// A node drawn from the seed among those running at that moment.
+        case random
+        case node(Int)
+    }
+
+    public var broadcasts: Int = 0
+    public var from: Origin = .random
+    /// First broadcast, in milliseconds.
+    public var startMs: Int64 = 1000
+    /// Last broadcast; by default half the duration, so the rest is left to converge.
+    public var endMs: Int64?
+    public var payloadBytes: Int = 64
+}
+
+/// An invariant checked over the run (Simulations/README.md says exactly what each means).
+public enum Expectation: String, Sendable, Equatable, CaseIterable {
+    case allDelivered
+    case noDuplicateDelivery
+    case ttlRespected
+    case deadDetected
+    case noFalseDead
+    case boundedMemory
+}
