@@ -23,12 +23,14 @@ test: deps
 	$(SWIFT) test --skip-build
 	bash scripts/test-simulations.sh
 
-# Regenerates Sources/Wire/Generated from Protocol/*.proto. The output is committed, so
+# Regenerates Sources/Wire/Generated (mesh.proto) and Sources/Replicas/Generated (replicas.proto). The output is committed, so
 # only someone changing the protocol needs protoc and protoc-gen-swift.
 protos: deps
 	$(SWIFT) build --product protoc-gen-swift
 	protoc --plugin=protoc-gen-swift=.build/debug/protoc-gen-swift \
-	  --swift_out=Sources/Wire/Generated --proto_path=Protocol Protocol/*.proto
+	  --swift_out=Sources/Wire/Generated --proto_path=Protocol Protocol/mesh.proto
+	protoc --plugin=protoc-gen-swift=.build/debug/protoc-gen-swift \
+	  --swift_out=Sources/Replicas/Generated --proto_path=Protocol Protocol/replicas.proto
 
 clean:
 	rm -rf .build

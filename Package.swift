@@ -25,6 +25,7 @@ let package = Package(
     targets: [
         // System libraries (Debian packages; `make deps` installs them).
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
 
         // Pure modules.
         .target(
@@ -35,6 +36,15 @@ let package = Package(
             name: "Wire",
             dependencies: [
                 "Sodium",
+                "CZstd",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "Replicas",
+            dependencies: [
+                "Wire",
+                "Sodium",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -43,12 +53,13 @@ let package = Package(
             dependencies: [
                 "Wire",
                 "Sodium",
+                "Replicas",
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .target(
             name: "Simulation",
-            dependencies: ["MeshCore", "Wire", "Sodium"]
+            dependencies: ["MeshCore", "Replicas", "Wire", "Sodium"]
         ),
 
         // Real IO.
@@ -88,7 +99,8 @@ let package = Package(
         // Tests: one target per module.
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore"]),
+        .testTarget(name: "ReplicasTests", dependencies: ["Replicas"]),
+        .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "Replicas", "Wire", "Sodium"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
         .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode"]),
         .testTarget(

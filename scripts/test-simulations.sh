@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The simulation suite: every scenario in Simulations/ over its seeds, 243 seeds in all
-# (Simulations/README.md). Runs the release build: the 1,000-node scenario is ten times
+# The simulation suite: every scenario in Simulations/ over its seeds
+# (333 in all, Simulations/README.md). Runs the release build: the 1,000-node scenario is ten times
 # slower in a debug build. Fails when any seed fails; each failure prints its replay command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,10 +15,14 @@ declare -A seeds=(
   [crash-churn]=1..40
   [dead-detection-loss]=1..20
   [random-1000]=1..3
+  [team-partition]=1..30
+  [team-claims]=1..30
+  [team-crash]=1..30
 )
 
 failed=0
-for scenario in line-3 random-50-loss partition-heal crash-churn dead-detection-loss random-1000; do
+for scenario in line-3 random-50-loss partition-heal crash-churn dead-detection-loss random-1000 \
+                team-partition team-claims team-crash; do
   echo "== $scenario (seeds ${seeds[$scenario]})"
   if ! "$elohim" sim run "Simulations/$scenario.json" --seeds "${seeds[$scenario]}"; then
     failed=1

@@ -5,6 +5,15 @@ import Simulation
 /// How simulation results are printed: one line per seed, and a side-by-side table.
 enum SimulationReportFormat {
     static func line(_ r: RunReport, wallSeconds: Double) -> String {
+        guard let t = r.team else { return gossipLine(r, wallSeconds: wallSeconds) }
+        let converged = t.convergedAfterHealMs.map { "converged \(fixed($0 / 1000, 1))s after heal in \(t.syncRoundsAfterHeal ?? 0) vectors" }
+            ?? "no heal"
+        return gossipLine(r, wallSeconds: wallSeconds) + "\n    team: \(t.acknowledgedOps) ops acknowledged, \(t.opsInLog) in the log, "
+            + "\(t.conflicts) conflicts, \(t.refusedWrites) refused, \(t.guestRejections) guest ops rejected, "
+            + "sync \(t.syncBytesSent) B for \(t.syncOpBytesMissing) B missing (ratio \(fixed(t.syncBytesRatio, 2))), \(converged)"
+    }
+
+    static func gossipLine(_ r: RunReport, wallSeconds: Double) -> String {
         let detect: String
         if let p50 = r.percentile(0.5, of: r.detectionMs), let max = r.detectionMs.last {
             detect = "detect p50 \(fixed(p50 / 1000, 1))s max \(fixed(max / 1000, 1))s"

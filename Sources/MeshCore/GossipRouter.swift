@@ -100,6 +100,11 @@ public struct GossipRouter: Sendable {
     public var missingCount: Int { missing.count }
     public var pendingAnnouncementCount: Int { pendingTotal }
     public var neighbourIDs: [NodeID] { neighbours.ids }
+    /// Neighbours not held dead, in node-ID order.
+    public var reachableNeighbours: [NodeID] {
+        neighbours.indices.filter { neighbours.values[$0].reachable }.map { neighbours.ids[$0] }
+    }
+    public func isReachable(_ peer: NodeID) -> Bool { neighbours[peer]?.reachable ?? false }
     public func hasSeen(_ id: MessageID) -> Bool { seen.contains(id) }
 
     /// The earliest instant at which `timer` has work to do.

@@ -1,3 +1,4 @@
+import Replicas
 import Wire
 
 /// What a node's mesh core is told: everything that happens to it, one input at a time.
@@ -12,6 +13,10 @@ public enum MeshInput: Sendable, Equatable {
     case broadcast([UInt8])
     /// `nextDeadline` has passed.
     case timer
+    /// A local user creates a team (`request` numbers the answer, `wallMs` is the wall clock).
+    case createTeam(name: String, nonce: [UInt8], wallMs: UInt64, request: UInt64)
+    /// A local user writes to a team. `unchecked` skips this node's own rule check (simulator only).
+    case write(team: TeamID, TeamOperation, wallMs: UInt64, request: UInt64, unchecked: Bool = false)
 }
 
 /// What a core asks its shell to do. The shell carries these out in order and decides nothing.
@@ -28,6 +33,12 @@ public enum MeshEffect: Sendable, Equatable {
     case dropped(DropReason, from: NodeID?)
     /// A limit was reached (counted; the shell logs the first occurrence of each limit).
     case limitReached(MeshLimit)
+    /// Store these ops of `team` durably (one transaction) before carrying out later effects.
+    case persistOps(team: TeamID, ops: [SignedOp])
+    /// A replica changed: for the services and their event stream.
+    case replicaChanged(ReplicaChange)
+    /// The answer to a local write (`MeshInput.write` or `.createTeam`) with that request number.
+    case writeCompleted(request: UInt64, WriteOutcome)
 }
 
 /// One broadcast as the services receive it.
@@ -77,6 +88,7 @@ public enum DropReason: String, Sendable, Equatable, CustomStringConvertible {
     case payloadTooLarge = "payload-too-large"
     case notANeighbour = "not-a-neighbour"
     case staleProbe = "stale-probe"
+    case malformedBatch = "malformed-batch"
 
     public var description: String { rawValue }
 }
@@ -89,6 +101,8 @@ public enum MeshLimit: String, Sendable, Equatable, CaseIterable, CustomStringCo
     case missingMessages = "missing-messages"
     case indirectProbes = "indirect-probes"
     case neighbours = "neighbours"
+    case teams = "teams"
+    case orphanOps = "orphan-ops"
 
     public var description: String { rawValue }
 }

@@ -1,7 +1,9 @@
+import Replicas
+import Sodium
 import Wire
 
 /// Everything one node decides about the mesh, as one sans-IO state machine: the gossip
-/// router and the liveness core, wired together (DESIGN.md section 1).
+/// router, the liveness core and the replication core, wired together (DESIGN.md section 1).
 ///
 /// `handle(_:at:using:)` is the only way in; the returned effects are the only way out. The
 /// real node's actor shell and the simulator drive the same value.
@@ -9,6 +11,7 @@ public struct NodeCore: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var gossip = GossipConfiguration()
         public var liveness = LivenessConfiguration()
+        public var replication = ReplicationConfiguration()
         public init() {}
     }
 
@@ -18,24 +21,31 @@ public struct NodeCore: Sendable {
         public var nextBroadcastSeq: UInt64
         /// The `PersistRecord.message` frames, oldest first.
         public var messages: [GossipFrame]
+        /// Each team's op log as persisted by `persistOps`, genesis first.
+        public var teamLogs: [[SignedOp]]
 
-        public init(incarnation: UInt64? = nil, nextBroadcastSeq: UInt64 = 0, messages: [GossipFrame] = []) {
+        public init(incarnation: UInt64? = nil, nextBroadcastSeq: UInt64 = 0, messages: [GossipFrame] = [],
+                    teamLogs: [[SignedOp]] = []) {
             self.incarnation = incarnation
             self.nextBroadcastSeq = nextBroadcastSeq
             self.messages = messages
+            self.teamLogs = teamLogs
         }
     }
 
     public let id: NodeID
     public private(set) var router: GossipRouter
     public private(set) var liveness: Liveness
+    public private(set) var replication: Replication
     private var started = false
 
-    public init(id: NodeID, configuration: Configuration, restored: Restored = Restored(), at now: Instant = .zero) {
-        self.id = id
+    /// - Parameter identity: the node's key pair: its ID, and the key its ops are signed with.
+    public init(identity: Ed25519KeyPair, configuration: Configuration, restored: Restored = Restored(), at now: Instant = .zero) {
+        id = NodeID(publicKey: identity.publicKey)
         router = GossipRouter(me: id, configuration: configuration.gossip, nextBroadcastSeq: restored.nextBroadcastSeq,
                               restoredMessages: restored.messages, at: now)
         liveness = Liveness(me: id, configuration: configuration.liveness, persistedIncarnation: restored.incarnation)
+        replication = Replication(keyPair: identity, configuration: configuration.replication, restoredLogs: restored.teamLogs)
     }
 
     /// Feeds one input; returns what the shell must do, in order.
@@ -50,6 +60,7 @@ public struct NodeCore: Sendable {
         case let .linkUp(peer):
             liveness.linkUp(peer, at: now, using: &rng)
             router.linkUp(peer, at: now, effects: &effects)
+            replication.peerUp(peer, at: now, effects: &effects)
         case let .linkDown(peer):
             liveness.linkDown(peer)
             router.linkDown(peer, at: now, effects: &effects)
@@ -60,16 +71,57 @@ public struct NodeCore: Sendable {
             let start = effects.count
             liveness.receive(message, from: peer, at: now, effects: &effects)
             applyStatusChanges(from: start, effects: &effects, now: now)
+            let routed = effects.count
             router.receive(message, from: peer, at: now, effects: &effects)
+            takeOps(from: routed, effects: &effects)
+            replication.receive(message, from: peer, at: now, effects: &effects)
         case let .broadcast(payload):
             router.broadcast(payload, at: now, effects: &effects)
         case .timer:
             let start = effects.count
             liveness.timer(at: now, using: &rng, effects: &effects)
             applyStatusChanges(from: start, effects: &effects, now: now)
+            let routed = effects.count
             router.timer(at: now, using: &rng, effects: &effects)
+            takeOps(from: routed, effects: &effects)
+            replication.timer(at: now, reachable: router.reachableNeighbours, using: &rng, effects: &effects)
+        case let .createTeam(name, nonce, wallMs, request):
+            var broadcasts: [[UInt8]] = []
+            let outcome = replication.createTeam(name: name, nonce: nonce, wallMs: wallMs, broadcasts: &broadcasts,
+                                                 effects: &effects)
+            answer(request, outcome, broadcasts: broadcasts, at: now, effects: &effects)
+        case let .write(team, operation, wallMs, request, unchecked):
+            var broadcasts: [[UInt8]] = []
+            let outcome = replication.write(operation, team: team, wallMs: wallMs, unchecked: unchecked,
+                                            broadcasts: &broadcasts, effects: &effects)
+            answer(request, outcome, broadcasts: broadcasts, at: now, effects: &effects)
         }
         return effects
+    }
+
+    /// The writer hears back once its op is persisted (the effect before this one), and only
+    /// then does the op go out to the mesh.
+    private mutating func answer(_ request: UInt64, _ outcome: WriteOutcome, broadcasts: [[UInt8]], at now: Instant,
+                                 effects: inout [MeshEffect]) {
+        effects.append(.writeCompleted(request: request, outcome))
+        for payload in broadcasts { router.broadcast(payload, at: now, effects: &effects) }
+    }
+
+    /// Broadcasts that carry ops go to the replication core instead of the services.
+    private mutating func takeOps(from start: Int, effects: inout [MeshEffect]) {
+        var i = start
+        while i < effects.count {
+            if case let .deliver(d) = effects[i] {
+                var produced: [MeshEffect] = []
+                if replication.receiveBroadcast(d.payload, effects: &produced) {
+                    effects.remove(at: i)
+                    effects.insert(contentsOf: produced, at: i)
+                    i += produced.count
+                    continue
+                }
+            }
+            i += 1
+        }
     }
 
     /// How much the node holds, for memory limits and metrics.
@@ -100,10 +152,7 @@ public struct NodeCore: Sendable {
 
     /// The earliest instant at which the node wants a `.timer` input.
     public var nextDeadline: Instant? {
-        switch (router.nextDeadline, liveness.nextDeadline) {
-        case let (a?, b?): min(a, b)
-        case let (a, b): a ?? b
-        }
+        [router.nextDeadline, liveness.nextDeadline, replication.nextDeadline].compactMap { $0 }.min()
     }
 
     /// Tells the router about liveness verdicts found in `effects[start...]`.
@@ -112,7 +161,9 @@ public struct NodeCore: Sendable {
             if case let .peerStatus(peer, status) = $0 { (peer, status) } else { nil }
         }
         for (peer, status) in verdicts where status != .suspect {
+            let wasReachable = router.isReachable(peer)
             router.setReachable(peer, status == .alive, at: now, effects: &effects)
+            if status == .alive && !wasReachable { replication.peerUp(peer, at: now, effects: &effects) }
         }
     }
 }

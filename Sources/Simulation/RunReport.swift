@@ -28,6 +28,8 @@ public struct RunReport: Sendable {
     public var events: Int
     public var simulatedSeconds: Double
     public var peakQueue: Int
+    /// Present when the scenario has a team workload.
+    public var team: TeamReport?
 
     public var passed: Bool { failures.isEmpty }
 
@@ -81,6 +83,8 @@ extension Observations {
         if expect.contains(.boundedMemory) && !memoryViolations.isEmpty {
             failures.append("boundedMemory: " + memoryViolations.prefix(3).joined(separator: "; "))
         }
+        let teamCheck = sim.teamReport(components: parts)
+        failures += teamCheck?.failures ?? []
         // Always checked: a core must only send over links it has.
         if !sendsWithoutLink.isEmpty { failures.append("link rule: " + sendsWithoutLink.prefix(3).joined(separator: "; ")) }
 
@@ -103,7 +107,8 @@ extension Observations {
             livenessMessages: liveness,
             events: sim.eventsHandled,
             simulatedSeconds: Double(scenario.durationMs) / 1000,
-            peakQueue: sim.queue.peak
+            peakQueue: sim.queue.peak,
+            team: teamCheck?.report
         )
     }
 }

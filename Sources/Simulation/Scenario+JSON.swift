@@ -21,11 +21,16 @@ extension Scenario {
         let network = try Self.network(o.value("network"))
         let events = try Self.events(o.array("events") ?? [], nodes: Int(nodes), durationMs: duration)
         let workload = try Self.workload(o.value("workload"), nodes: Int(nodes), durationMs: duration)
+        let team = try o.value("team").map { v throws(ScenarioError) in try Self.team(v, nodes: Int(nodes), durationMs: duration) }
         let expect = try Self.expectations(o.array("expect") ?? [])
         try o.finish(known: ["name", "nodes", "topology", "durationMs", "gossip", "liveness", "network", "events",
-                             "workload", "expect"])
+                             "workload", "team", "expect"])
+        let teamExpectations: [Expectation] = [.replicasConverged, .noAcknowledgedOpLost, .singleOwner, .noGuestOpApplied]
+        if team == nil, let e = expect.first(where: teamExpectations.contains) {
+            throw ScenarioError("expect", "'\(e.rawValue)' needs a \"team\" section")
+        }
         self.init(name: name, nodes: Int(nodes), topology: topology, durationMs: duration, gossip: gossip,
-                  liveness: liveness, network: network, events: events, workload: workload, expect: expect)
+                  liveness: liveness, network: network, events: events, workload: workload, team: team, expect: expect)
     }
 
     private static func topology(_ v: JSONValue, nodes: Int) throws(ScenarioError) -> TopologySpec {
@@ -194,6 +199,26 @@ extension Scenario {
         }
         try o.finish(known: ["broadcasts", "from", "startMs", "endMs", "payloadBytes"])
         return w
+    }
+
+    private static func team(_ v: JSONValue, nodes: Int, durationMs: Int64) throws(ScenarioError) -> TeamWorkload {
+        var t = TeamWorkload()
+        var o = try StrictObject(v, at: "team")
+        let count: ClosedRange<Int64> = 0...100_000
+        if let x = try o.integer("admins", in: 0...Int64(nodes - 1)) { t.admins = Int(x) }
+        if let x = try o.integer("guests", in: 0...Int64(nodes - 1)) { t.guests = Int(x) }
+        guard t.admins + t.guests <= nodes - 1 else {
+            throw ScenarioError("team.guests", "admins and guests together exceed the \(nodes - 1) nodes besides node 0")
+        }
+        if let x = try o.integer("items", in: count) { t.items = Int(x) }
+        if let x = try o.integer("writes", in: count) { t.writes = Int(x) }
+        if let x = try o.integer("claimRaces", in: count) { t.claimRaces = Int(x) }
+        if let x = try o.integer("guestWrites", in: count) { t.guestWrites = Int(x) }
+        if t.guestWrites > 0 && t.guests == 0 { throw ScenarioError("team.guestWrites", "needs at least one guest") }
+        if let x = try o.integer("startMs", in: 0...durationMs) { t.startMs = x }
+        if let x = try o.integer("endMs", in: 0...durationMs) { t.endMs = x }
+        try o.finish(known: ["admins", "guests", "items", "writes", "claimRaces", "guestWrites", "startMs", "endMs"])
+        return t
     }
 
     private static func expectations(_ list: [JSONValue]) throws(ScenarioError) -> [Expectation] {

@@ -12,6 +12,8 @@ public struct Scenario: Sendable, Equatable {
     public var network: NetworkSpec
     public var events: [ScenarioEvent]
     public var workload: Workload
+    /// A team replicated across the nodes, and the writes its members make; nil for none.
+    public var team: TeamWorkload?
     public var expect: [Expectation]
 
     /// Limits on what a scenario may ask for, so a typo cannot exhaust the machine.
@@ -74,6 +76,24 @@ public struct Workload: Sendable, Equatable {
     public var payloadBytes: Int = 64
 }
 
+/// One team over all nodes: node 0 creates it and adds every other node, the first `admins`
+/// after it as Admins, the last `guests` as Guests, the rest as Members.
+public struct TeamWorkload: Sendable, Equatable {
+    public var admins = 1
+    public var guests = 0
+    /// Work items created by random members.
+    public var items = 10
+    /// Other writes by random members: claims, starts, completions, priorities, vault puts, renames.
+    public var writes = 100
+    /// Moments at which two or three members claim the same item at once.
+    public var claimRaces = 0
+    /// Writes forged by Guests (their own rule check skipped): every replica must refuse them.
+    public var guestWrites = 0
+    public var startMs: Int64 = 1000
+    /// Last write; by default half the duration.
+    public var endMs: Int64?
+}
+
 /// An invariant checked over the run (Simulations/README.md says exactly what each means).
 public enum Expectation: String, Sendable, Equatable, CaseIterable {
     case allDelivered
@@ -82,4 +102,8 @@ public enum Expectation: String, Sendable, Equatable, CaseIterable {
     case deadDetected
     case noFalseDead
     case boundedMemory
+    case replicasConverged
+    case noAcknowledgedOpLost
+    case singleOwner
+    case noGuestOpApplied
 }

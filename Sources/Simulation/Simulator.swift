@@ -1,4 +1,6 @@
 import MeshCore
+import Replicas
+import Sodium
 import Wire
 
 /// One deterministic run of a scenario: many `NodeCore`s in one thread, a virtual clock, one
@@ -15,6 +17,7 @@ public final class Simulator {
 
     struct SimNode {
         var id: NodeID
+        var keys: Ed25519KeyPair
         /// The node's core while it runs; a crashed node keeps its last core until restarted.
         var core: NodeCore
         var up = false
@@ -31,6 +34,10 @@ public final class Simulator {
         var incarnation: UInt64?
         var nextBroadcastSeq: UInt64 = 0
         var messages: [GossipFrame] = []
+        /// Each team's persisted ops, genesis first, teams in the order first persisted.
+        var teamLogs: [TeamID: [SignedOp]] = [:]
+        var teamOrder: [TeamID] = []
+        var persistedIDs: Set<OpID> = []
     }
 
     enum Event {
@@ -39,6 +46,9 @@ public final class Simulator {
         case scenario(Int)
         case broadcast(Int)
         case deadCheck(crash: Int)
+        case teamSetup
+        case team(Int)
+        case convergenceProbe
     }
 
     var nodes: [SimNode] = []
@@ -55,6 +65,15 @@ public final class Simulator {
     var linkLatency: [Int: Int64] = [:]
     var eventsHandled = 0
 
+    // The team workload (Simulator+Team.swift).
+    var teamRNG: SeededGenerator
+    var teamPlan: [TeamAction] = []
+    var teamID: TeamID?
+    var nextRequest: UInt64 = 0
+    var teamObservations = TeamObservations()
+    var convergence: (heal: Int64, at: Int64, rounds: Int)?
+    var convergenceStartVectors: Int?
+
     public init(scenario: Scenario, seed: UInt64, trace: TraceRecorder = TraceRecorder()) {
         self.scenario = scenario
         self.seed = seed
@@ -64,6 +83,7 @@ public final class Simulator {
         networkRNG = master.fork(2)
         workloadRNG = master.fork(3)
         var idRNG = master.fork(4)
+        teamRNG = master.fork(5)
         topology = Topology.build(scenario.topology, nodes: scenario.nodes, using: &topologyRNG)
         observations = Observations(scenario: scenario, topology: topology)
         for a in 0..<scenario.nodes {
@@ -74,9 +94,11 @@ public final class Simulator {
             }
         }
         for i in 0..<scenario.nodes {
-            let id = NodeID.random(using: &idRNG)
+            let keys = Ed25519KeyPair.generate(using: &idRNG)
+            let id = NodeID(publicKey: keys.publicKey)
             indexOf[id] = i
-            nodes.append(SimNode(id: id, core: NodeCore(id: id, configuration: Self.coreConfiguration(scenario)),
+            nodes.append(SimNode(id: id, keys: keys,
+                                 core: NodeCore(identity: keys, configuration: Self.coreConfiguration(scenario)),
                                  rng: Self.nodeGenerator(seed: seed, node: i, life: 0)))
         }
     }
@@ -91,6 +113,8 @@ public final class Simulator {
             let at = w.broadcasts == 1 ? w.startMs * ns : w.startMs * ns + (end - w.startMs) * ns * Int64(k) / Int64(w.broadcasts - 1)
             queue.push(.broadcast(k), at: at)
         }
+        scheduleTeamWorkload()
+        scheduleConvergenceProbe()
         for i in nodes.indices { start(i) }
         let endTime = scenario.durationMs * ns
         while let next = queue.nextTime, next <= endTime, let (time, event) = queue.pop() {
@@ -128,6 +152,12 @@ public final class Simulator {
             broadcast(k)
         case let .deadCheck(crash):
             observations.checkDeadDetected(crash: crash, simulator: self)
+        case .teamSetup:
+            teamSetup()
+        case let .team(k):
+            teamEvent(k)
+        case .convergenceProbe:
+            probeConvergence()
         }
     }
 
@@ -167,9 +197,10 @@ public final class Simulator {
     private func start(_ i: Int) {
         let disk = nodes[i].disk
         nodes[i].up = true
-        nodes[i].core = NodeCore(id: nodes[i].id, configuration: Self.coreConfiguration(scenario),
+        nodes[i].core = NodeCore(identity: nodes[i].keys, configuration: Self.coreConfiguration(scenario),
                                  restored: .init(incarnation: disk.incarnation, nextBroadcastSeq: disk.nextBroadcastSeq,
-                                                 messages: disk.messages),
+                                                 messages: disk.messages,
+                                                 teamLogs: disk.teamOrder.map { disk.teamLogs[$0]! }),
                                  at: Instant(nanoseconds: now))
         for j in topology.neighbours[i] { handle(i, .linkUp(nodes[j].id)) }
     }
@@ -200,7 +231,7 @@ public final class Simulator {
 
     // MARK: Nodes
 
-    private func handle(_ i: Int, _ input: MeshInput) {
+    func handle(_ i: Int, _ input: MeshInput) {
         guard nodes[i].up else { return }
         // Mutated in place: copying the core out and back would copy its caches on every input.
         var rng = nodes[i].rng
@@ -232,6 +263,13 @@ public final class Simulator {
             observations.dropped(reason)
             trace.record(TraceTag.dropped, at: now, [Int64(i), Int64(from.flatMap { indexOf[$0] } ?? -1)],
                          line: "n\(i) dropped input from \(from.flatMap { indexOf[$0] }.map { "n\($0)" } ?? "itself"): \(reason)")
+        case let .persistOps(team, ops):
+            persisted(ops, team: team, by: i)
+            trace.record(TraceTag.opsLogged, at: now, [Int64(i), Int64(ops.count)], line: "n\(i) persists \(ops.count) op(s)")
+        case .replicaChanged:
+            break
+        case let .writeCompleted(_, outcome):
+            writeCompleted(outcome, by: i)
         case let .limitReached(limit):
             observations.limitReached(limit)
             trace.record(TraceTag.limit, at: now, [Int64(i), Int64(MeshLimit.allCases.firstIndex(of: limit)!)],
@@ -309,6 +347,9 @@ public final class Simulator {
         case let .suspect(t, inc): "suspect n\(indexOf[t] ?? -1) inc=\(inc)"
         case let .alive(t, inc): "alive n\(indexOf[t] ?? -1) inc=\(inc)"
         case .prune: "prune"
+        case let .syncVector(_, entries, reply): "sync-vector of \(entries.count) author(s)\(reply ? ", reply wanted" : "")"
+        case let .syncOps(_, ops, compressed, more, count):
+            "sync-ops \(count) op(s) in \(ops.count) bytes\(compressed ? " zstd" : "")\(more ? ", more to come" : "")"
         case let .treeAdvert(a): "tree-advert root n\(indexOf[a.root] ?? -1) distance \(a.distance) parent \(a.parent.map { "n\(indexOf[$0] ?? -1)" } ?? "none")"
         }
     }

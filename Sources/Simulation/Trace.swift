@@ -64,11 +64,14 @@ enum TraceTag {
     static let dropped: UInt8 = 6
     static let limit: UInt8 = 7
     static let arrivalLost: UInt8 = 8
+    static let write: UInt8 = 9
+    static let opsLogged: UInt8 = 10
 }
 
 /// Stable numbers for message kinds in the trace and the per-kind counts.
 enum KindCode: Int, CaseIterable {
     case gossip, iHave, graft, prune, want, digest, ping, ack, pingReq, indirectAck, suspect, alive, treeAdvert
+    case syncVector, syncOps
 
     init(_ m: MeshMessage) {
         switch m {
@@ -85,6 +88,8 @@ enum KindCode: Int, CaseIterable {
         case .suspect: self = .suspect
         case .alive: self = .alive
         case .treeAdvert: self = .treeAdvert
+        case .syncVector: self = .syncVector
+        case .syncOps: self = .syncOps
         }
     }
 }

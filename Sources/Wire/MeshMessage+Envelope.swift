@@ -63,6 +63,25 @@ extension MeshMessage {
             m.distance = advert.distance
             m.parent = advert.parent.map { Data($0.bytes) } ?? Data()
             return (.treeAdvert, m)
+        case let .syncVector(team, entries, reply):
+            var m = Elohim_Mesh_V1_SyncVector()
+            m.team = Data(team)
+            m.entries = entries.map { e in
+                var v = Elohim_Mesh_V1_VectorEntry()
+                v.author = Data(e.author.bytes)
+                v.seq = e.seq
+                return v
+            }
+            m.reply = reply
+            return (.syncVector, m)
+        case let .syncOps(team, ops, compressed, more, count):
+            var m = Elohim_Mesh_V1_SyncOps()
+            m.team = Data(team)
+            m.ops = Data(ops)
+            m.compressed = compressed
+            m.more = more
+            m.count = count
+            return (.syncOps, m)
         case let .ping(seq, incarnation):
             var m = Elohim_Mesh_V1_Ping()
             m.seq = seq
@@ -123,6 +142,19 @@ extension MeshMessage {
             let m: Elohim_Mesh_V1_TreeAdvert = try parse(payload, "TreeAdvert")
             return .treeAdvert(TreeAdvert(root: try nodeID(m.root, "TreeAdvert", "root"), distance: m.distance,
                                           parent: m.parent.isEmpty ? nil : try nodeID(m.parent, "TreeAdvert", "parent")))
+        case .syncVector:
+            let m: Elohim_Mesh_V1_SyncVector = try parse(payload, "SyncVector")
+            guard m.team.count == 32 else { throw .badField(message: "SyncVector", field: "team", reason: "must be 32 bytes") }
+            var entries: [VectorEntry] = []
+            entries.reserveCapacity(m.entries.count)
+            for e in m.entries {
+                entries.append(VectorEntry(author: try nodeID(e.author, "SyncVector", "author"), seq: e.seq))
+            }
+            return .syncVector(team: Array(m.team), entries: entries, reply: m.reply)
+        case .syncOps:
+            let m: Elohim_Mesh_V1_SyncOps = try parse(payload, "SyncOps")
+            guard m.team.count == 32 else { throw .badField(message: "SyncOps", field: "team", reason: "must be 32 bytes") }
+            return .syncOps(team: Array(m.team), ops: Array(m.ops), compressed: m.compressed, more: m.more, count: m.count)
         case .ping:
             let m: Elohim_Mesh_V1_Ping = try parse(payload, "Ping")
             return .ping(seq: m.seq, incarnation: m.incarnation)

@@ -17,6 +17,10 @@ public enum MeshMessage: Hashable, Sendable {
     case indirectAck(seq: UInt64, target: NodeID, incarnation: UInt64)
     case suspect(target: NodeID, incarnation: UInt64)
     case alive(target: NodeID, incarnation: UInt64)
+    // Anti-entropy of replicated ops. Team IDs are 32 bytes; op batches are opaque here
+    // (Replicas reads them).
+    case syncVector(team: [UInt8], entries: [VectorEntry], reply: Bool)
+    case syncOps(team: [UInt8], ops: [UInt8], compressed: Bool, more: Bool, count: UInt32)
 
     /// A short name for logs, metrics and traces.
     public var kindName: String {
@@ -34,6 +38,8 @@ public enum MeshMessage: Hashable, Sendable {
         case .indirectAck: "indirect-ack"
         case .suspect: "suspect"
         case .alive: "alive"
+        case .syncVector: "sync-vector"
+        case .syncOps: "sync-ops"
         }
     }
 }
@@ -82,5 +88,16 @@ public struct TreeAdvert: Hashable, Sendable {
         self.root = root
         self.distance = distance
         self.parent = parent
+    }
+}
+
+/// One author's position in a version vector.
+public struct VectorEntry: Hashable, Sendable {
+    public var author: NodeID
+    public var seq: UInt64
+
+    public init(author: NodeID, seq: UInt64) {
+        self.author = author
+        self.seq = seq
     }
 }

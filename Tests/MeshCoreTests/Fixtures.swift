@@ -1,4 +1,5 @@
 import MeshCore
+import Sodium
 import Wire
 
 /// Node IDs whose order is their number, so tests read naturally.
@@ -39,21 +40,27 @@ func router(_ me: NodeID, neighbours: [NodeID], mode: GossipConfiguration.Mode =
     return r
 }
 
+/// The key pair of test node `n`.
+func identity(_ n: Int) -> Ed25519KeyPair { Ed25519KeyPair(seed: [UInt8](repeating: UInt8(n), count: 32))! }
+
 /// Instant, lossless delivery among a few cores: enough to test multi-hop rules without the
-/// simulator. Messages are handled in the order sent (FIFO).
+/// simulator. Messages are handled in the order sent (FIFO). Nodes are numbered 0..<count.
 struct InstantNetwork {
+    var ids: [NodeID]
     var cores: [NodeID: NodeCore] = [:]
     var links: Set<[NodeID]> = []
     var delivered: [NodeID: [Delivery]] = [:]
+    var effects: [NodeID: [MeshEffect]] = [:]
     var rng = SeededGenerator(seed: 1)
     var now = Instant.zero
 
-    init(_ ids: [NodeID], links pairs: [(NodeID, NodeID)], configuration: NodeCore.Configuration = .init()) {
-        for id in ids { cores[id] = NodeCore(id: id, configuration: configuration) }
-        for (a, b) in pairs { links.insert([a, b].sorted()) }
+    init(count: Int, links pairs: [(Int, Int)], configuration: NodeCore.Configuration = .init()) {
+        ids = (0..<count).map { NodeID(publicKey: identity($0 + 1).publicKey) }
+        for i in 0..<count { cores[ids[i]] = NodeCore(identity: identity(i + 1), configuration: configuration) }
+        for (a, b) in pairs { links.insert([ids[a], ids[b]].sorted()) }
         for (a, b) in pairs {
-            run(a, .linkUp(b))
-            run(b, .linkUp(a))
+            run(ids[a], .linkUp(ids[b]))
+            run(ids[b], .linkUp(ids[a]))
         }
     }
 
@@ -61,8 +68,9 @@ struct InstantNetwork {
         var queue: [(NodeID, MeshInput)] = [(id, input)]
         while !queue.isEmpty {
             let (target, input) = queue.removeFirst()
-            let effects = cores[target]!.handle(input, at: now, using: &rng)
-            for e in effects {
+            let produced = cores[target]!.handle(input, at: now, using: &rng)
+            effects[target, default: []].append(contentsOf: produced)
+            for e in produced {
                 switch e {
                 case let .send(m, to):
                     if links.contains([target, to].sorted()) { queue.append((to, .received(m, from: target))) }
@@ -72,5 +80,14 @@ struct InstantNetwork {
                 }
             }
         }
+    }
+
+    /// Runs timers of every node until `end`, in time order.
+    mutating func advance(to end: Instant) {
+        while let (id, t) = ids.compactMap({ id in cores[id]!.nextDeadline.map { (id, $0) } }).min(by: { $0.1 < $1.1 }), t <= end {
+            now = t
+            run(id, .timer)
+        }
+        now = end
     }
 }

@@ -210,17 +210,18 @@ import Wire
     }
 
     @Test func aStaleRootIsForgotten() {
-        // x and y agree on x as root; then x hears a stale advert, as if y still followed a root
-        // that is gone. Poisoned reverse (a route through oneself is ignored) lets y refuse it,
-        // and y's correction brings x back.
-        let x = node(5), y = node(6)
+        // x and y agree on the smaller ID as root; then that node hears a stale advert, as if
+        // the other still followed a root that is gone. Poisoned reverse (a route through
+        // oneself is ignored) lets the other refuse it, and its correction brings the tree back.
         var config = NodeCore.Configuration()
         config.gossip.mode = .tree
-        var net = InstantNetwork([x, y], links: [(x, y)], configuration: config)
-        #expect(net.cores[y]!.router.treePosition == TreeAdvert(root: x, distance: 1, parent: x))
-        net.run(x, .received(.treeAdvert(TreeAdvert(root: a, distance: 14, parent: node(9))), from: y))
-        #expect(net.cores[x]!.router.treePosition == TreeAdvert(root: x, distance: 0, parent: nil))
-        #expect(net.cores[y]!.router.treePosition == TreeAdvert(root: x, distance: 1, parent: x))
+        var net = InstantNetwork(count: 2, links: [(0, 1)], configuration: config)
+        let root = net.ids.min()!, other = net.ids.max()!
+        #expect(net.cores[other]!.router.treePosition == TreeAdvert(root: root, distance: 1, parent: root))
+        let ghost = NodeID(bytes: [UInt8](repeating: 0, count: 20))!
+        net.run(root, .received(.treeAdvert(TreeAdvert(root: ghost, distance: 14, parent: node(9))), from: other))
+        #expect(net.cores[root]!.router.treePosition == TreeAdvert(root: root, distance: 0, parent: nil))
+        #expect(net.cores[other]!.router.treePosition == TreeAdvert(root: root, distance: 1, parent: root))
     }
 
     @Test func routesLongerThanTheLargestTTLAreIgnored() {
@@ -273,11 +274,11 @@ import Wire
 
 @Suite struct MultiHopTests {
     @Test func messageFromAReachesCThroughB() {
-        let a = node(1), b = node(2), c = node(3)
         for mode in GossipConfiguration.Mode.allCases {
             var config = NodeCore.Configuration()
             config.gossip.mode = mode
-            var net = InstantNetwork([a, b, c], links: [(a, b), (b, c)], configuration: config)
+            var net = InstantNetwork(count: 3, links: [(0, 1), (1, 2)], configuration: config)
+            let (a, b, c) = (net.ids[0], net.ids[1], net.ids[2])
             net.run(a, .broadcast([1, 2, 3]))
             #expect(net.delivered[c]?.map(\.payload) == [[1, 2, 3]], "mode \(mode)")
             #expect(net.delivered[c]?.first?.hops == 2)
@@ -287,13 +288,11 @@ import Wire
     }
 
     @Test func ttlBoundsTheHops() {
-        let ids = (1...5).map { node(UInt8($0)) }
         var config = NodeCore.Configuration()
         config.gossip.ttl = 2
-        var net = InstantNetwork(ids, links: [(ids[0], ids[1]), (ids[1], ids[2]), (ids[2], ids[3]), (ids[3], ids[4])],
-                                 configuration: config)
-        net.run(ids[0], .broadcast([1]))
-        #expect(net.delivered[ids[2]]?.count == 1)
-        #expect(net.delivered[ids[3]] == nil, "three hops away with a TTL of two")
+        var net = InstantNetwork(count: 5, links: [(0, 1), (1, 2), (2, 3), (3, 4)], configuration: config)
+        net.run(net.ids[0], .broadcast([1]))
+        #expect(net.delivered[net.ids[2]]?.count == 1)
+        #expect(net.delivered[net.ids[3]] == nil, "three hops away with a TTL of two")
     }
 }

@@ -14,6 +14,8 @@ import Testing
             .ping(seq: 1, incarnation: 2), .ack(seq: 1, incarnation: 3),
             .pingReq(seq: 4, target: a), .indirectAck(seq: 4, target: a, incarnation: 5),
             .suspect(target: a, incarnation: 6), .alive(target: a, incarnation: 7),
+            .syncVector(team: [UInt8](repeating: 3, count: 32), entries: [VectorEntry(author: a, seq: 9)], reply: true),
+            .syncOps(team: [UInt8](repeating: 3, count: 32), ops: [1, 2, 3], compressed: true, more: false, count: 1),
         ]
     }
 

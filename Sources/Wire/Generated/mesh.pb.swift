@@ -50,6 +50,10 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
   case indirectAck // = 13
   case suspect // = 14
   case alive // = 15
+
+  /// Anti-entropy of replicated ops (PROTOCOL.md section 8).
+  case syncVector // = 20
+  case syncOps // = 21
   case UNRECOGNIZED(Int)
 
   init() {
@@ -72,6 +76,8 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 13: self = .indirectAck
     case 14: self = .suspect
     case 15: self = .alive
+    case 20: self = .syncVector
+    case 21: self = .syncOps
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -92,6 +98,8 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .indirectAck: return 13
     case .suspect: return 14
     case .alive: return 15
+    case .syncVector: return 20
+    case .syncOps: return 21
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -112,6 +120,8 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     .indirectAck,
     .suspect,
     .alive,
+    .syncVector,
+    .syncOps,
   ]
 
 }
@@ -353,12 +363,69 @@ nonisolated struct Elohim_Mesh_V1_Alive: Sendable {
   init() {}
 }
 
+/// "For this team I hold these ops": each author's highest contiguous sequence number. The
+/// receiver sends what the vector lacks; when `reply` is set it also answers with its own vector.
+nonisolated struct Elohim_Mesh_V1_SyncVector: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 32 bytes
+  var team: Data = Data()
+
+  var entries: [Elohim_Mesh_V1_VectorEntry] = []
+
+  var reply: Bool = false
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Elohim_Mesh_V1_VectorEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// NodeID, 20 bytes
+  var author: Data = Data()
+
+  var seq: UInt64 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// A batch of ops the receiver lacks: `ops` is a serialized OpBatch (replicas.proto), zstd-
+/// compressed when `compressed` is set. `more` says the sender stopped at its batch limit; the
+/// receiver asks again with a new SyncVector.
+nonisolated struct Elohim_Mesh_V1_SyncOps: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var team: Data = Data()
+
+  var ops: Data = Data()
+
+  var compressed: Bool = false
+
+  var more: Bool = false
+
+  var count: UInt32 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "elohim.mesh.v1"
 
 nonisolated extension Elohim_Mesh_V1_Kind: SwiftProtobuf._ProtoNameProviding {
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{1}KIND_TREE_ADVERT\0\u{2}\u{3}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{1}KIND_TREE_ADVERT\0\u{2}\u{3}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0\u{2}\u{5}KIND_SYNC_VECTOR\0\u{1}KIND_SYNC_OPS\0")
 }
 
 nonisolated extension Elohim_Mesh_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -875,6 +942,131 @@ nonisolated extension Elohim_Mesh_V1_Alive: SwiftProtobuf.Message, SwiftProtobuf
   static func ==(lhs: Elohim_Mesh_V1_Alive, rhs: Elohim_Mesh_V1_Alive) -> Bool {
     if lhs.target != rhs.target {return false}
     if lhs.incarnation != rhs.incarnation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_SyncVector: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".SyncVector"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}team\0\u{1}entries\0\u{1}reply\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.team) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.reply) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.team.isEmpty {
+      try visitor.visitSingularBytesField(value: self.team, fieldNumber: 1)
+    }
+    if !self.entries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 2)
+    }
+    if self.reply != false {
+      try visitor.visitSingularBoolField(value: self.reply, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_SyncVector, rhs: Elohim_Mesh_V1_SyncVector) -> Bool {
+    if lhs.team != rhs.team {return false}
+    if lhs.entries != rhs.entries {return false}
+    if lhs.reply != rhs.reply {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_VectorEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".VectorEntry"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}author\0\u{1}seq\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.author) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.author.isEmpty {
+      try visitor.visitSingularBytesField(value: self.author, fieldNumber: 1)
+    }
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_VectorEntry, rhs: Elohim_Mesh_V1_VectorEntry) -> Bool {
+    if lhs.author != rhs.author {return false}
+    if lhs.seq != rhs.seq {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_SyncOps: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".SyncOps"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}team\0\u{1}ops\0\u{1}compressed\0\u{1}more\0\u{1}count\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.team) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.ops) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.compressed) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.more) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.team.isEmpty {
+      try visitor.visitSingularBytesField(value: self.team, fieldNumber: 1)
+    }
+    if !self.ops.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ops, fieldNumber: 2)
+    }
+    if self.compressed != false {
+      try visitor.visitSingularBoolField(value: self.compressed, fieldNumber: 3)
+    }
+    if self.more != false {
+      try visitor.visitSingularBoolField(value: self.more, fieldNumber: 4)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularUInt32Field(value: self.count, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_SyncOps, rhs: Elohim_Mesh_V1_SyncOps) -> Bool {
+    if lhs.team != rhs.team {return false}
+    if lhs.ops != rhs.ops {return false}
+    if lhs.compressed != rhs.compressed {return false}
+    if lhs.more != rhs.more {return false}
+    if lhs.count != rhs.count {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

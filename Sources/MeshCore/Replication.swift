@@ -1,0 +1,323 @@
+import Replicas
+import Sodium
+import Wire
+
+/// Settings of the replication core, each with its unit.
+public struct ReplicationConfiguration: Sendable, Equatable {
+    /// Every interval, each team syncs with one random reachable member.
+    public var syncInterval: Duration = .seconds(10)
+    /// Most op bytes in one sync batch.
+    public var batchBytes = 256 * 1024
+    /// Batches larger than this are zstd-compressed (bytes).
+    public var compressAbove = 1024
+    /// Most bytes a compressed batch may expand to.
+    public var maxBatchBytesDecompressed = 4 << 20
+    /// Teams a node keeps.
+    public var maxTeams = 64
+    /// Ops of teams whose creating op has not arrived yet, kept until it does.
+    public var maxOrphanOps = 10_000
+    public var replicaLimits = TeamReplica.Limits()
+
+    public init() {}
+}
+
+/// What the replication core counted.
+public struct ReplicationCounters: Sendable, Equatable {
+    public var opsWritten = 0
+    public var writesRefused = 0
+    public var opsFromGossip = 0
+    public var opsFromSync = 0
+    public var opsLogged = 0
+    public var vectorsSent = 0
+    public var batchesSent = 0
+    /// Bytes of SyncOps messages put on links (payload as sent, compressed or not).
+    public var syncBytesSent = 0
+    /// Bytes of the ops inside those batches, before compression.
+    public var syncOpBytesSent = 0
+    /// Bytes of ops that arrived in sync batches and were new to this node: what was missing.
+    public var syncOpBytesLogged = 0
+    public var badBatches = 0
+    public var unknownTeamOps = 0
+    public var teamsRefused = 0
+
+    public init() {}
+}
+
+/// A local write request's answer.
+public enum WriteOutcome: Sendable, Equatable {
+    /// Logged and applied; durable once the preceding `persistOps` effect is carried out.
+    case applied(SignedOp)
+    /// Logged, but it lost a race: the conflict is recorded everywhere.
+    case conflict(SignedOp, Conflict)
+    /// Not written: the rules refuse it (nothing was logged).
+    case refused(Rejection.Reason, String)
+    case noSuchTeam(TeamID)
+}
+
+/// A change to a replica, for the services and their event stream.
+public struct ReplicaChange: Sendable, Equatable {
+    public var team: TeamID
+    /// Ops that entered the log, in fold order, each with how the rules decided it.
+    public var ops: [SignedOp]
+    public var outcomes: [RuleOutcome]
+    /// True when earlier decisions were re-evaluated (an op arrived late).
+    public var refolded: Bool
+}
+
+/// Replication of team op logs (DESIGN.md section 4): local writes, ops arriving by gossip, and
+/// anti-entropy by version vectors. A sans-IO core: it signs with the key it was given, takes
+/// wall time as an input, and returns effects.
+///
+/// Rules it keeps (PROTOCOL.md section 8):
+/// - a local write is checked against the rules first and, when refused, never logged;
+/// - every op that enters a log is persisted (`persistOps`) before anything else is done about
+///   it: the answer to the writer, the broadcast, or the change event;
+/// - anti-entropy sends exactly the ops the peer's vector lacks, in batches of at most
+///   `batchBytes`, compressed above `compressAbove`, and a peer pages through with new vectors.
+public struct Replication: Sendable {
+    public let configuration: ReplicationConfiguration
+    public private(set) var counters = ReplicationCounters()
+    public private(set) var author: OpAuthor
+    private var replicas: [TeamID: TeamReplica] = [:]
+    /// Ops that arrived before their team's creating op, by team, oldest first.
+    private var orphans: [TeamID: [SignedOp]] = [:]
+    private var orphanCount = 0
+    private var syncDue: Instant?
+
+    public var me: NodeID { author.id }
+
+    /// - Parameter restoredLogs: each team's log as persisted, genesis first.
+    public init(keyPair: Ed25519KeyPair, configuration: ReplicationConfiguration, restoredLogs: [[SignedOp]] = []) {
+        self.configuration = configuration
+        author = OpAuthor(keyPair: keyPair)
+        for log in restoredLogs {
+            guard let genesis = log.first, var replica = try? TeamReplica(genesis: genesis, limits: configuration.replicaLimits)
+            else { continue }
+            _ = replica.ingest(Array(log.dropFirst()))
+            replicas[replica.id] = replica
+            for op in log where op.author == author.id { author.witness(op) }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Team IDs, sorted.
+    public var teamIDs: [TeamID] { replicas.keys.sorted() }
+    public func replica(_ team: TeamID) -> TeamReplica? { replicas[team] }
+
+    /// When the next periodic sync is due.
+    public var nextDeadline: Instant? { syncDue }
+
+    // MARK: Local writes
+
+    /// Creates a team with this node as its Super Admin.
+    public mutating func createTeam(name: String, nonce: [UInt8], wallMs: UInt64, broadcasts: inout [[UInt8]],
+                                    effects: inout [MeshEffect]) -> WriteOutcome {
+        guard replicas.count < configuration.maxTeams else {
+            return .refused(.invalid, "this node keeps at most \(configuration.maxTeams) teams")
+        }
+        let genesis = author.createTeam(name: name, nonce: nonce, wallMs: wallMs)
+        guard let replica = try? TeamReplica(genesis: genesis, limits: configuration.replicaLimits) else {
+            return .refused(.invalid, "cannot create the team")
+        }
+        replicas[replica.id] = replica
+        counters.opsWritten += 1
+        effects.append(.persistOps(team: replica.id, ops: [genesis]))
+        effects.append(.replicaChanged(ReplicaChange(team: replica.id, ops: [genesis], outcomes: [.applied], refolded: false)))
+        broadcasts.append(GossipPayloadCoding.encode(genesis))
+        return .applied(genesis)
+    }
+
+    /// Writes `operation` in `team` as this node. With `unchecked` the local rule check is
+    /// skipped (the simulator uses it to play a misbehaving node; every other replica still
+    /// applies the rules).
+    public mutating func write(_ operation: TeamOperation, team: TeamID, wallMs: UInt64, unchecked: Bool = false,
+                               broadcasts: inout [[UInt8]], effects: inout [MeshEffect]) -> WriteOutcome {
+        guard var replica = replicas[team] else { return .noSuchTeam(team) }
+        let op = author.write(operation, in: replica, wallMs: wallMs)
+        if !unchecked {
+            if case let .rejected(reason, detail) = replica.state.check(op) {
+                counters.writesRefused += 1
+                return .refused(reason, detail)
+            }
+        }
+        let report = replica.ingest([op])
+        replicas[team] = replica
+        counters.opsWritten += 1
+        counters.opsLogged += report.logged.count
+        effects.append(.persistOps(team: team, ops: report.logged))
+        effects.append(.replicaChanged(change(team, report)))
+        broadcasts.append(GossipPayloadCoding.encode(op))
+        switch report.outcomes[op.id] {
+        case let .conflict(c)?: return .conflict(op, c)
+        default: return .applied(op)
+        }
+    }
+
+    // MARK: Ops from peers
+
+    /// A broadcast the router delivered. Returns false when it does not carry an op.
+    ///
+    /// A team's creating op starts a replica here (every node relays every team's ops, and
+    /// holds at most `maxTeams`); ops of a team not held yet wait for it (at most
+    /// `maxOrphanOps`).
+    public mutating func receiveBroadcast(_ payload: [UInt8], effects: inout [MeshEffect]) -> Bool {
+        guard let op = try? GossipPayloadCoding.decode(payload) else { return false }
+        counters.opsFromGossip += 1
+        let team = op.body.team ?? op.id
+        if replicas[team] == nil {
+            guard op.body.team == nil else {
+                keepOrphan(op, team: team, effects: &effects)
+                return true
+            }
+            guard adopt(genesis: op, effects: &effects) else { return true }
+            let waiting = orphans.removeValue(forKey: team) ?? []
+            orphanCount -= waiting.count
+            ingest(waiting, team: team, effects: &effects)
+            return true
+        }
+        ingest([op], team: team, effects: &effects)
+        return true
+    }
+
+    private mutating func keepOrphan(_ op: SignedOp, team: TeamID, effects: inout [MeshEffect]) {
+        guard orphanCount < configuration.maxOrphanOps else {
+            counters.unknownTeamOps += 1
+            effects.append(.limitReached(.orphanOps))
+            return
+        }
+        orphans[team, default: []].append(op)
+        orphanCount += 1
+    }
+
+    /// Starts a replica from a team's creating op and persists that op.
+    private mutating func adopt(genesis: SignedOp, effects: inout [MeshEffect]) -> Bool {
+        guard replicas.count < configuration.maxTeams,
+              let replica = try? TeamReplica(genesis: genesis, limits: configuration.replicaLimits) else {
+            counters.teamsRefused += 1
+            effects.append(.limitReached(.teams))
+            return false
+        }
+        replicas[replica.id] = replica
+        effects.append(.persistOps(team: replica.id, ops: [genesis]))
+        effects.append(.replicaChanged(ReplicaChange(team: replica.id, ops: [genesis], outcomes: [.applied], refolded: false)))
+        return true
+    }
+
+    public mutating func receive(_ message: MeshMessage, from peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
+        switch message {
+        case let .syncVector(teamBytes, entries, reply):
+            guard let team = OpID(bytes: teamBytes) else { return }
+            let theirs = VersionVector(entries.map { ($0.author, $0.seq) })
+            guard let replica = replicas[team] else {
+                // Not held yet: an empty vector asks for everything, genesis first.
+                sendVector(team: team, vector: VersionVector(), reply: false, to: peer, effects: &effects)
+                return
+            }
+            sendMissing(replica, to: peer, theirs: theirs, effects: &effects)
+            // Push-pull: when the peer holds ops this node lacks, tell it what this node has.
+            if reply && !replica.vector.covers(theirs) {
+                sendVector(team: team, vector: replica.vector, reply: false, to: peer, effects: &effects)
+            }
+        case let .syncOps(teamBytes, bytes, compressed, more, _):
+            guard let team = OpID(bytes: teamBytes) else { return }
+            receiveBatch(team: team, bytes: bytes, compressed: compressed, more: more, from: peer, effects: &effects)
+        default:
+            break
+        }
+    }
+
+    private mutating func receiveBatch(team: TeamID, bytes: [UInt8], compressed: Bool, more: Bool, from peer: NodeID,
+                                       effects: inout [MeshEffect]) {
+        let ops: [SignedOp]
+        do {
+            let raw = compressed ? try Zstd.decompress(bytes, maxSize: configuration.maxBatchBytesDecompressed) : bytes
+            ops = try OpBatchCoding.decode(raw)
+        } catch {
+            counters.badBatches += 1
+            effects.append(.dropped(.malformedBatch, from: peer))
+            return
+        }
+        counters.opsFromSync += ops.count
+        var incoming = ops.filter { $0.id != team }
+        if replicas[team] == nil {
+            guard let genesis = ops.first(where: { $0.id == team }) else {
+                counters.unknownTeamOps += ops.count
+                return
+            }
+            guard adopt(genesis: genesis, effects: &effects) else { return }
+            counters.syncOpBytesLogged += genesis.size
+            let waiting = orphans.removeValue(forKey: team) ?? []
+            orphanCount -= waiting.count
+            incoming += waiting
+        }
+        let logged = ingest(incoming, team: team, effects: &effects)
+        counters.syncOpBytesLogged += logged.reduce(0) { $0 + $1.size }
+        if more, let replica = replicas[team] {
+            sendVector(team: team, vector: replica.vector, reply: false, to: peer, effects: &effects)
+        }
+    }
+
+    @discardableResult
+    private mutating func ingest(_ ops: [SignedOp], team: TeamID, effects: inout [MeshEffect]) -> [SignedOp] {
+        guard var replica = replicas[team] else { return [] }
+        let report = replica.ingest(ops)
+        replicas[team] = replica
+        for op in report.logged { author.witness(op) }
+        guard !report.logged.isEmpty else { return [] }
+        counters.opsLogged += report.logged.count
+        effects.append(.persistOps(team: team, ops: report.logged))
+        effects.append(.replicaChanged(change(team, report)))
+        return report.logged
+    }
+
+    private func change(_ team: TeamID, _ report: TeamReplica.Report) -> ReplicaChange {
+        ReplicaChange(team: team, ops: report.logged, outcomes: report.logged.map { report.outcomes[$0.id] ?? .applied },
+                      refolded: report.refolded)
+    }
+
+    // MARK: Anti-entropy
+
+    /// A peer came up: sync every team it is a member of.
+    public mutating func peerUp(_ peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
+        for team in teamIDs where replicas[team]!.state.role(of: peer) != nil {
+            sendVector(team: team, vector: replicas[team]!.vector, reply: true, to: peer, effects: &effects)
+        }
+        if syncDue == nil { syncDue = now + configuration.syncInterval }
+    }
+
+    /// Every `syncInterval`, each team syncs with one random reachable member.
+    public mutating func timer<R: RandomNumberGenerator>(at now: Instant, reachable: [NodeID], using rng: inout R,
+                                                         effects: inout [MeshEffect]) {
+        guard let due = syncDue, due <= now else { return }
+        for team in teamIDs {
+            let replica = replicas[team]!
+            let members = reachable.filter { replica.state.role(of: $0) != nil }
+            if let peer = members.randomElement(using: &rng) {
+                sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
+            }
+        }
+        syncDue = now + configuration.syncInterval
+    }
+
+    private mutating func sendVector(team: TeamID, vector: VersionVector, reply: Bool, to peer: NodeID,
+                                     effects: inout [MeshEffect]) {
+        counters.vectorsSent += 1
+        effects.append(.send(.syncVector(team: team.bytes, entries: vector.entries.map { VectorEntry(author: $0.author, seq: $0.seq) },
+                                         reply: reply), to: peer))
+    }
+
+    private mutating func sendMissing(_ replica: TeamReplica, to peer: NodeID, theirs: VersionVector,
+                                      effects: inout [MeshEffect]) {
+        let (ops, complete) = replica.ops(missingFrom: theirs, maxBytes: configuration.batchBytes)
+        guard !ops.isEmpty else { return }
+        let raw = OpBatchCoding.encode(ops)
+        let compress = raw.count > configuration.compressAbove
+        let body = compress ? Zstd.compress(raw) : raw
+        counters.batchesSent += 1
+        counters.syncBytesSent += body.count
+        counters.syncOpBytesSent += ops.reduce(0) { $0 + $1.size }
+        effects.append(.send(.syncOps(team: replica.id.bytes, ops: body, compressed: compress, more: !complete,
+                                      count: UInt32(ops.count)), to: peer))
+    }
+}

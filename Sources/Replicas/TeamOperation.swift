@@ -1,0 +1,84 @@
+import Sodium
+import Wire
+
+/// What an op does, as Swift values (the `TeamOp` of Protocol/replicas.proto).
+public enum TeamOperation: Hashable, Sendable {
+    // The team (Team/TeamRules.swift).
+    case createTeam(name: String, nonce: [UInt8])
+    case renameTeam(name: String)
+    case addMember(publicKey: Ed25519PublicKey, role: Role, invite: OpID?)
+    case removeMember(NodeID)
+    case setRole(NodeID, Role)
+    case createInvite(role: Role, expiresWallMs: UInt64)
+    case revokeInvite(OpID)
+    case requestPromotion
+    case approvePromotion(request: OpID)
+    // Workflows (Workflow/WorkflowRules.swift).
+    case defineWorkflow(name: String, stages: [StageDefinition])
+    case createItem(workflow: OpID, title: String, priority: Int32)
+    case claimItem(OpID, base: OpID)
+    case startItem(OpID, base: OpID)
+    case completeItem(OpID, base: OpID)
+    case setPriority(OpID, Int32)
+    // The vault index (Vault/VaultRules.swift).
+    case putBlob(BlobMetadata)
+    case deleteBlob(BlobID)
+
+    /// A short name for logs, audit entries and conflict reports.
+    public var name: String {
+        switch self {
+        case .createTeam: "create-team"
+        case .renameTeam: "rename-team"
+        case .addMember: "add-member"
+        case .removeMember: "remove-member"
+        case .setRole: "set-role"
+        case .createInvite: "create-invite"
+        case .revokeInvite: "revoke-invite"
+        case .requestPromotion: "request-promotion"
+        case .approvePromotion: "approve-promotion"
+        case .defineWorkflow: "define-workflow"
+        case .createItem: "create-item"
+        case .claimItem: "claim-item"
+        case .startItem: "start-item"
+        case .completeItem: "complete-item"
+        case .setPriority: "set-priority"
+        case .putBlob: "put-blob"
+        case .deleteBlob: "delete-blob"
+        }
+    }
+}
+
+/// One stage of a workflow.
+public struct StageDefinition: Hashable, Sendable {
+    public var name: String
+    /// Roles whose members may claim items in this stage.
+    public var roles: [Role]
+    /// Time an item may spend in the stage before it is overdue; nil for none.
+    public var slaSeconds: UInt64?
+
+    public init(name: String, roles: [Role], slaSeconds: UInt64?) {
+        self.name = name
+        self.roles = roles
+        self.slaSeconds = slaSeconds
+    }
+}
+
+/// A vault blob is named by the BLAKE2b-256 of its ciphertext.
+public typealias BlobID = OpID
+
+/// What the vault index records of a blob: never any plaintext.
+public struct BlobMetadata: Hashable, Sendable {
+    public var blob: BlobID
+    public var name: String
+    public var size: UInt64
+    public var chunks: [BlobID]
+    public var chunkSize: UInt32
+
+    public init(blob: BlobID, name: String, size: UInt64, chunks: [BlobID], chunkSize: UInt32) {
+        self.blob = blob
+        self.name = name
+        self.size = size
+        self.chunks = chunks
+        self.chunkSize = chunkSize
+    }
+}

@@ -1,0 +1,262 @@
+import Wire
+
+/// One team's replica: its op log and the state folded from it (DESIGN.md section 4).
+///
+/// Rules it keeps:
+/// - an op enters the log only with a valid signature (checked when it was decoded), for this
+///   team, and as its author's next sequence number; an op ahead of a gap is held until the gap
+///   fills (at most `maxHeldOps`), and a second op with a sequence number already taken is
+///   refused as equivocation. Every refusal is counted by reason;
+/// - the state is the fold of every logged op in `OpSortKey` order; an op that sorts before
+///   ops already folded refolds from the nearest checkpoint, so the state never depends on the
+///   order ops arrived in;
+/// - the version vector says exactly which ops the log holds, so anti-entropy can send the
+///   difference.
+public struct TeamReplica: Sendable {
+    public struct Limits: Sendable, Equatable {
+        /// Ops held back behind a sequence gap.
+        public var maxHeldOps = 10_000
+        /// Ops in the log; beyond it new ops are refused (counted).
+        public var maxOps = 2_000_000
+        /// Ops between checkpoints, and checkpoints kept (the most recent ones).
+        public var checkpointInterval = 1024
+        public var checkpointsKept = 16
+        public init() {}
+    }
+
+    public struct Counters: Sendable, Equatable {
+        public var accepted = 0
+        public var duplicates = 0
+        public var held = 0
+        public var releasedFromHold = 0
+        public var heldDropped = 0
+        public var equivocations = 0
+        public var wrongTeam = 0
+        public var logFull = 0
+        public var refolds = 0
+        public var refoldedOps = 0
+    }
+
+    /// What happened to one incoming op.
+    public enum Admission: Equatable, Sendable {
+        case logged
+        case duplicate
+        case held
+        case refused(String)
+    }
+
+    /// The result of one `ingest`: the ops that entered the log (in fold order) and how the
+    /// rules decided each.
+    public struct Report: Sendable {
+        public var admissions: [(OpID, Admission)] = []
+        public var logged: [SignedOp] = []
+        public var outcomes: [OpID: RuleOutcome] = [:]
+        public var refolded = false
+    }
+
+    public let id: TeamID
+    public let limits: Limits
+    public private(set) var vector = VersionVector()
+    public private(set) var state: TeamState
+    public private(set) var counters = Counters()
+
+    private let genesis: SignedOp
+    /// Each author's ops by sequence number (index = seq − 1): what anti-entropy serves.
+    private var byAuthor: [NodeID: [SignedOp]] = [:]
+    /// Every logged op in fold order.
+    private var ordered: [SignedOp] = []
+    private var held: [NodeID: [UInt64: SignedOp]] = [:]
+    private var heldCount = 0
+    /// State after folding `ordered[0..<count]`, most recent last.
+    private var checkpoints: [(count: Int, state: TeamState)] = []
+    private let genesisState: TeamState
+
+    /// A replica of the team `genesis` creates.
+    public init(genesis: SignedOp, limits: Limits = Limits()) throws(OpError) {
+        guard case let .createTeam(name, _) = genesis.body.operation, genesis.body.seq == 1 else {
+            throw .badField("op", reason: "a team starts with a create-team op of sequence number 1")
+        }
+        self.genesis = genesis
+        self.limits = limits
+        id = genesis.id
+        genesisState = TeamState(genesis: genesis, name: name, failsafeSilenceDays: 30)
+        state = genesisState
+        byAuthor[genesis.author] = [genesis]
+        vector[genesis.author] = 1
+        ordered = [genesis]
+        counters.accepted = 1
+    }
+
+    /// Ops in the log.
+    public var opCount: Int { ordered.count }
+    public var heldOpCount: Int { heldCount }
+
+    /// Every logged op in fold order (for storage and tests).
+    public var log: [SignedOp] { ordered }
+
+    // MARK: Ingest
+
+    /// Takes in ops from anywhere (the author itself, gossip, a sync batch), in any order.
+    public mutating func ingest(_ ops: [SignedOp]) -> Report {
+        var report = Report()
+        var fresh: [SignedOp] = []
+        for op in ops {
+            let admission = admit(op, into: &fresh)
+            report.admissions.append((op.id, admission))
+        }
+        guard !fresh.isEmpty else { return report }
+        fresh.sort { $0.sortKey < $1.sortKey }
+        report.logged = fresh
+        if let last = ordered.last, fresh[0].sortKey > last.sortKey {
+            for op in fresh {
+                ordered.append(op)
+                report.outcomes[op.id] = fold(op)
+                checkpointIfDue()
+            }
+        } else {
+            let first = insertSorted(fresh)
+            refold(from: first, report: &report)
+        }
+        return report
+    }
+
+    private mutating func admit(_ op: SignedOp, into fresh: inout [SignedOp]) -> Admission {
+        guard op.body.team == id else {
+            if op.id == id { counters.duplicates += 1; return .duplicate }
+            counters.wrongTeam += 1
+            return .refused("op belongs to another team")
+        }
+        let author = op.author, seq = op.body.seq
+        let have = vector[author]
+        if seq <= have {
+            if byAuthor[author]![Int(seq - 1)].id == op.id {
+                counters.duplicates += 1
+                return .duplicate
+            }
+            counters.equivocations += 1
+            return .refused("equivocation: \(author.short) signed two ops with sequence number \(seq)")
+        }
+        if seq > have + 1 {
+            if held[author]?[seq] != nil {
+                counters.duplicates += 1
+                return .duplicate
+            }
+            guard heldCount < limits.maxHeldOps else {
+                counters.heldDropped += 1
+                return .refused("held-op limit of \(limits.maxHeldOps) reached")
+            }
+            held[author, default: [:]][seq] = op
+            heldCount += 1
+            counters.held += 1
+            return .held
+        }
+        guard ordered.count + fresh.count < limits.maxOps else {
+            counters.logFull += 1
+            return .refused("log limit of \(limits.maxOps) ops reached")
+        }
+        append(op, into: &fresh)
+        // The gap may have closed for ops held behind it.
+        var next = seq + 1
+        while let waiting = held[author]?.removeValue(forKey: next) {
+            heldCount -= 1
+            counters.releasedFromHold += 1
+            append(waiting, into: &fresh)
+            next += 1
+        }
+        if held[author]?.isEmpty == true { held[author] = nil }
+        return .logged
+    }
+
+    private mutating func append(_ op: SignedOp, into fresh: inout [SignedOp]) {
+        byAuthor[op.author, default: []].append(op)
+        vector[op.author] = op.body.seq
+        counters.accepted += 1
+        fresh.append(op)
+    }
+
+    // MARK: Fold
+
+    private mutating func fold(_ op: SignedOp) -> RuleOutcome {
+        TeamRules.apply(op, to: &state)
+    }
+
+    private mutating func checkpointIfDue() {
+        guard ordered.count % limits.checkpointInterval == 0 else { return }
+        checkpoints.append((ordered.count, state))
+        if checkpoints.count > limits.checkpointsKept { checkpoints.removeFirst() }
+    }
+
+    /// Merges `fresh` (sorted) into `ordered`; returns the index of the first fresh op.
+    private mutating func insertSorted(_ fresh: [SignedOp]) -> Int {
+        let firstKey = fresh[0].sortKey
+        var lo = 0, hi = ordered.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ordered[mid].sortKey < firstKey { lo = mid + 1 } else { hi = mid }
+        }
+        var merged: [SignedOp] = []
+        merged.reserveCapacity(ordered.count - lo + fresh.count)
+        var i = lo, j = 0
+        while i < ordered.count || j < fresh.count {
+            if j == fresh.count || (i < ordered.count && ordered[i].sortKey < fresh[j].sortKey) {
+                merged.append(ordered[i]); i += 1
+            } else {
+                merged.append(fresh[j]); j += 1
+            }
+        }
+        ordered.replaceSubrange(lo..., with: merged)
+        return lo
+    }
+
+    /// Refolds from the latest checkpoint at or before `index`.
+    private mutating func refold(from index: Int, report: inout Report) {
+        while let last = checkpoints.last, last.count > index { checkpoints.removeLast() }
+        let start: Int
+        if let cp = checkpoints.last {
+            state = cp.state
+            start = cp.count
+        } else {
+            state = genesisState
+            start = 1
+        }
+        let freshIDs = Set(report.logged.map(\.id))
+        for k in start..<ordered.count {
+            let outcome = fold(ordered[k])
+            if freshIDs.contains(ordered[k].id) { report.outcomes[ordered[k].id] = outcome }
+            if (k + 1) % limits.checkpointInterval == 0 {
+                checkpoints.append((k + 1, state))
+                if checkpoints.count > limits.checkpointsKept { checkpoints.removeFirst() }
+            }
+        }
+        counters.refolds += 1
+        counters.refoldedOps += ordered.count - start
+        report.refolded = true
+    }
+
+    // MARK: Anti-entropy
+
+    /// The ops this replica has and `other` lacks, per author in sequence order, stopping once
+    /// `maxBytes` is reached (at least one op is always returned when any is missing).
+    public func ops(missingFrom other: VersionVector, maxBytes: Int = .max) -> (ops: [SignedOp], complete: Bool) {
+        var out: [SignedOp] = []
+        var bytes = 0
+        // The creator's ops first: a peer without the team needs the genesis op before any other.
+        let gaps = vector.ahead(of: other).sorted { ($0.author != genesis.author ? 1 : 0) < ($1.author != genesis.author ? 1 : 0) }
+        for gap in gaps {
+            let list = byAuthor[gap.author]!
+            for seq in gap.from...gap.through {
+                let op = list[Int(seq - 1)]
+                if !out.isEmpty && bytes + op.size > maxBytes { return (out, false) }
+                out.append(op)
+                bytes += op.size
+            }
+        }
+        return (out, true)
+    }
+
+    /// The op with `id`, if logged (linear in the log only through the author index).
+    public func op(author: NodeID, seq: UInt64) -> SignedOp? {
+        guard seq >= 1, let list = byAuthor[author], seq <= UInt64(list.count) else { return nil }
+        return list[Int(seq - 1)]
+    }
+}

@@ -1,0 +1,87 @@
+import Wire
+
+/// A workflow definition: its stages in order.
+public struct Workflow: Equatable, Sendable {
+    public var id: OpID
+    public var name: String
+    public var stages: [StageDefinition]
+    public var definedBy: NodeID
+}
+
+/// A work item as the replicas agree on it.
+public struct WorkItem: Equatable, Sendable {
+    public var id: OpID
+    public var workflow: OpID
+    public var title: String
+    public var priority: LWWRegister<Int32>
+    public var stage: Int
+    public var status: ItemStatus
+    public var assignee: NodeID?
+    /// The op of the latest status change: a change must name it as its `base`.
+    public var revision: OpID
+    public var revisionAuthor: NodeID
+    /// When the item entered its current stage (HLC wall clock): its SLA counts from here.
+    public var stageEnteredWallMs: UInt64
+    public var createdBy: NodeID
+    public var history: [ItemEvent]
+}
+
+/// One step of an item's life.
+public struct ItemEvent: Equatable, Sendable {
+    public var op: OpID
+    public var action: String
+    public var by: NodeID
+    public var at: HLCTimestamp
+    public var stage: Int
+    public var status: ItemStatus
+}
+
+/// Where an item stands against its stage's SLA.
+public enum SLAState: String, Sendable, Equatable {
+    /// Under 80% of the stage's time used (or no SLA).
+    case ok
+    /// 80% or more used.
+    case warning
+    /// The stage's time is used up.
+    case overdue
+    /// The item is completed: no SLA applies.
+    case done
+
+    /// The state at wall time `nowMs` of an item that entered a stage with `slaSeconds` at
+    /// `enteredMs`. Thresholds: warning at 80%, overdue at 100% (the Workflow issue).
+    public static func of(enteredMs: UInt64, slaSeconds: UInt64?, nowMs: UInt64, completed: Bool) -> SLAState {
+        if completed { return .done }
+        guard let sla = slaSeconds, sla > 0 else { return .ok }
+        let elapsed = nowMs > enteredMs ? nowMs - enteredMs : 0
+        let budget = sla * 1000
+        if elapsed >= budget { return .overdue }
+        if elapsed * 10 >= budget * 8 { return .warning }
+        return .ok
+    }
+}
+
+extension TeamState {
+    /// The SLA state of `item` at wall time `nowMs`.
+    public func sla(of item: WorkItem, nowMs: UInt64) -> SLAState {
+        let stage = workflows[item.workflow]?.stages[safe: item.stage]
+        return SLAState.of(enteredMs: item.stageEnteredWallMs, slaSeconds: stage?.slaSeconds, nowMs: nowMs,
+                           completed: item.status == .completed)
+    }
+
+    /// Items of a workflow (or all) that `role` may work on, highest priority first, then oldest.
+    public func queue(workflow: OpID? = nil, role: Role? = nil) -> [WorkItem] {
+        items.values.filter { item in
+            guard workflow == nil || item.workflow == workflow else { return false }
+            guard let role else { return true }
+            let allowed = workflows[item.workflow]?.stages[safe: item.stage]?.roles ?? []
+            return allowed.isEmpty ? role >= .member : allowed.contains(role)
+        }.sorted { a, b in
+            if a.priority.value != b.priority.value { return a.priority.value > b.priority.value }
+            return (a.history.first?.at ?? .zero, a.id) < (b.history.first?.at ?? .zero, b.id)
+        }
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}

@@ -1,0 +1,126 @@
+import MeshCore
+import Replicas
+import Wire
+
+/// Figures of a run with a team workload.
+public struct TeamReport: Sendable {
+    public var acknowledgedOps: Int
+    public var refusedWrites: Int
+    public var skippedWrites: Int
+    /// Conflicts recorded in the team state (same on every converged replica).
+    public var conflicts: Int
+    public var guestRejections: Int
+    /// Bytes of sync batches sent divided by the bytes of the ops that were missing at their
+    /// receivers (DESIGN.md section 4's bandwidth-follows-difference goal: at most 1.2).
+    public var syncBytesRatio: Double
+    public var syncBytesSent: Int
+    public var syncOpBytesMissing: Int
+    /// From the last heal until every replica held the same ops, when the scenario heals.
+    public var convergedAfterHealMs: Double?
+    /// Sync vectors sent from the last heal until convergence.
+    public var syncRoundsAfterHeal: Int?
+    public var opsInLog: Int
+}
+
+extension Simulator {
+    /// Checks the team expectations at the end of the run; returns failures and figures.
+    func teamReport(components parts: [[Int]]) -> (failures: [String], report: TeamReport)? {
+        guard scenario.team != nil else { return nil }
+        let expect = Set(scenario.expect)
+        var failures: [String] = []
+        let team = teamID
+        func replica(_ i: Int) -> TeamReplica? { team.flatMap { nodes[i].core.replication.replica($0) } }
+
+        // Converged: in each component, every running node holds the team with one digest.
+        var divergent: [String] = []
+        for part in parts {
+            let holders = part.filter { replica($0) != nil }
+            guard !holders.isEmpty else { continue }
+            if holders.count < part.count {
+                divergent.append("n\(part.first { replica($0) == nil }!) never received the team")
+                continue
+            }
+            let digests = Dictionary(grouping: holders) { replica($0)!.state.digest }
+            if digests.count > 1 {
+                let sample = digests.keys.sorted().prefix(2).map { d in "n\(digests[d]!.min()!)=\(d.prefix(8))" }
+                divergent.append("component of n\(part[0]) holds \(digests.count) different states (\(sample.joined(separator: ", ")))")
+            }
+        }
+        if expect.contains(.replicasConverged) && !divergent.isEmpty {
+            failures.append("replicasConverged: " + divergent.prefix(3).joined(separator: "; "))
+        }
+
+        // No acknowledged op lost: an op a running author acknowledged is at every running node
+        // of its component; and nothing was acknowledged before it was persisted.
+        var lost: [String] = teamObservations.ackedBeforePersist
+        let componentOf = Dictionary(uniqueKeysWithValues: parts.enumerated().flatMap { k, part in part.map { ($0, k) } })
+        for (op, by) in teamObservations.acked where nodes[by].up {
+            for j in parts[componentOf[by]!] where replica(j)?.op(author: op.author, seq: op.body.seq)?.id != op.id {
+                lost.append("n\(by)'s acknowledged \(op.body.operation.name) \(op.id.short) is missing at n\(j)")
+                break
+            }
+            if lost.count >= 5 { break }
+        }
+        if expect.contains(.noAcknowledgedOpLost) && !lost.isEmpty {
+            failures.append("noAcknowledgedOpLost: " + lost.prefix(3).joined(separator: "; "))
+        }
+
+        // One owner per item within each component.
+        var doubleOwners: [String] = []
+        for part in parts {
+            var owners: [OpID: Set<NodeID>] = [:]
+            for i in part { for (id, item) in replica(i)?.state.items ?? [:] { if let a = item.assignee { owners[id, default: []].insert(a) } } }
+            for id in owners.keys.sorted() where owners[id]!.count > 1 {
+                doubleOwners.append("item \(id.short) has \(owners[id]!.count) owners across the replicas of n\(part[0])'s component")
+            }
+        }
+        if expect.contains(.singleOwner) && !doubleOwners.isEmpty {
+            failures.append("singleOwner: " + doubleOwners.prefix(3).joined(separator: "; "))
+        }
+
+        // No Guest op applied anywhere.
+        var forged: [String] = []
+        for i in nodes.indices where nodes[i].up {
+            guard let s = replica(i)?.state else { continue }
+            if s.name.value == Self.forgedText { forged.append("n\(i) shows the team renamed by a guest") }
+            if s.items.values.contains(where: { $0.title == Self.forgedText }) { forged.append("n\(i) holds an item a guest created") }
+        }
+        if expect.contains(.noGuestOpApplied) && !forged.isEmpty {
+            failures.append("noGuestOpApplied: " + forged.prefix(3).joined(separator: "; "))
+        }
+
+        let counters = nodes.map { $0.core.replication.counters }
+        let sent = counters.reduce(0) { $0 + $1.syncBytesSent }
+        let missing = counters.reduce(0) { $0 + $1.syncOpBytesLogged }
+        let sample = nodes.indices.first { nodes[$0].up && replica($0) != nil }.flatMap(replica)
+        let report = TeamReport(
+            acknowledgedOps: teamObservations.acked.count, refusedWrites: teamObservations.refusedWrites,
+            skippedWrites: teamObservations.skippedWrites, conflicts: sample?.state.conflicts.count ?? 0,
+            guestRejections: sample?.state.rejectionCounts[.guestCannotWrite] ?? 0,
+            syncBytesRatio: missing == 0 ? 0 : Double(sent) / Double(missing), syncBytesSent: sent, syncOpBytesMissing: missing,
+            convergedAfterHealMs: convergence.map { Double($0.at - $0.heal) / 1e6 },
+            syncRoundsAfterHeal: convergence.map { $0.rounds }, opsInLog: sample?.opCount ?? 0)
+        return (failures, report)
+    }
+
+    /// After the last heal of a team scenario, checks every 100 ms whether all running nodes
+    /// hold the same ops, to time convergence.
+    func scheduleConvergenceProbe() {
+        guard scenario.team != nil,
+              let lastHeal = scenario.events.filter({ $0.action == .heal }).map(\.atMs).max() else { return }
+        queue.push(.convergenceProbe, at: lastHeal * 1_000_000)
+    }
+
+    func probeConvergence() {
+        let healAt = (scenario.events.filter { $0.action == .heal }.map(\.atMs).max() ?? 0) * 1_000_000
+        let vectorsNow = nodes.reduce(0) { $0 + $1.core.replication.counters.vectorsSent }
+        if convergenceStartVectors == nil { convergenceStartVectors = vectorsNow }
+        guard let team = teamID else { return }
+        let vectors = nodes.indices.filter { nodes[$0].up }.map { nodes[$0].core.replication.replica(team)?.vector }
+        if let first = vectors.first, vectors.allSatisfy({ $0 != nil && $0 == first }) {
+            convergence = (healAt, now, vectorsNow - convergenceStartVectors!)
+        } else if now + 100_000_000 <= scenario.durationMs * 1_000_000 {
+            queue.push(.convergenceProbe, at: now + 100_000_000)
+        }
+    }
+}

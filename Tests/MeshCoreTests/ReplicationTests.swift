@@ -1,0 +1,148 @@
+import Replicas
+import Sodium
+import Testing
+import Wire
+@testable import MeshCore
+
+@Suite struct ReplicationTests {
+    let wall: UInt64 = 1_800_000_000_000
+
+    /// A replication core for test node `n` with a team of its own (when `withTeam`).
+    func core(_ n: Int, configure: (inout ReplicationConfiguration) -> Void = { _ in }) -> Replication {
+        var config = ReplicationConfiguration()
+        configure(&config)
+        return Replication(keyPair: identity(n), configuration: config)
+    }
+
+    func createTeam(_ r: inout Replication) -> TeamID {
+        var broadcasts: [[UInt8]] = [], effects: [MeshEffect] = []
+        guard case let .applied(genesis) = r.createTeam(name: "crew", nonce: [1], wallMs: wall, broadcasts: &broadcasts,
+                                                        effects: &effects) else { fatalError() }
+        return genesis.id
+    }
+
+    @discardableResult
+    func write(_ r: inout Replication, _ op: TeamOperation, team: TeamID, at offset: UInt64 = 0,
+               effects: inout [MeshEffect], broadcasts: inout [[UInt8]]) -> WriteOutcome {
+        r.write(op, team: team, wallMs: wall + offset, broadcasts: &broadcasts, effects: &effects)
+    }
+
+    @Test func aWriteIsPersistedBeforeItIsAnsweredOrSent() throws {
+        var r = core(1)
+        let team = createTeam(&r)
+        var effects: [MeshEffect] = [], broadcasts: [[UInt8]] = []
+        let outcome = write(&r, .renameTeam(name: "new"), team: team, effects: &effects, broadcasts: &broadcasts)
+        guard case let .applied(op) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(effects.first == .persistOps(team: team, ops: [op]))
+        #expect(broadcasts.count == 1)
+        #expect(try GossipPayloadCoding.decode(broadcasts[0]) == op)
+        #expect(r.replica(team)?.state.name.value == "new")
+    }
+
+    @Test func aRefusedWriteIsNeverLogged() {
+        var r = core(1)
+        let team = createTeam(&r)
+        var effects: [MeshEffect] = [], broadcasts: [[UInt8]] = []
+        let outcome = write(&r, .setRole(NodeID(publicKey: identity(1).publicKey), .guest), team: team, effects: &effects,
+                            broadcasts: &broadcasts)
+        #expect(outcome == .refused(.protectedSuperAdmin, "the Super Admin cannot be removed or demoted"))
+        #expect(effects.isEmpty && broadcasts.isEmpty)
+        #expect(r.replica(team)?.opCount == 1)
+        #expect(write(&r, .renameTeam(name: "x"), team: OpID(bytes: [UInt8](repeating: 0, count: 32))!, effects: &effects,
+                      broadcasts: &broadcasts) == .noSuchTeam(OpID(bytes: [UInt8](repeating: 0, count: 32))!))
+    }
+
+    /// Sends every `.send` in `effects` from `from` to `to` and returns what `to` produced.
+    func deliver(_ effects: [MeshEffect], from: (NodeID, Replication), to: inout Replication) -> [MeshEffect] {
+        var out: [MeshEffect] = []
+        for case let .send(m, _) in effects { to.receive(m, from: from.0, at: .zero, effects: &out) }
+        return out
+    }
+
+    @Test func antiEntropySendsExactlyTheMissingOpsAndPagesThroughBigGaps() {
+        var a = core(1) { $0.batchBytes = 2000 }
+        var b = core(2) { $0.batchBytes = 2000 }
+        let team = createTeam(&a)
+        var effects: [MeshEffect] = [], broadcasts: [[UInt8]] = []
+        write(&a, .addMember(publicKey: identity(2).publicKey, role: .member, invite: nil), team: team, effects: &effects,
+              broadcasts: &broadcasts)
+        for k in 0..<40 {
+            write(&a, .renameTeam(name: "name \(k)"), team: team, at: UInt64(k + 1), effects: &effects, broadcasts: &broadcasts)
+        }
+        let idA = NodeID(publicKey: identity(1).publicKey), idB = NodeID(publicKey: identity(2).publicKey)
+        // a greets b: b holds nothing, asks for everything, and pages through.
+        var toB: [MeshEffect] = []
+        a.peerUp(idB, at: .zero, effects: &toB)
+        var rounds = 0
+        while !toB.isEmpty, rounds < 50 {
+            let toA = deliver(toB, from: (idA, a), to: &b)
+            toB = deliver(toA, from: (idB, b), to: &a)
+            rounds += 1
+        }
+        #expect(b.replica(team)?.state == a.replica(team)?.state)
+        #expect(b.replica(team)?.vector == a.replica(team)?.vector)
+        #expect(a.counters.batchesSent > 2, "the 2,000-byte batch limit forced paging")
+        #expect(b.counters.syncOpBytesLogged == a.replica(team)!.log.reduce(0) { $0 + $1.size })
+        #expect(a.counters.syncOpBytesSent == b.counters.syncOpBytesLogged, "nothing was sent twice")
+        // In step now: a new vector exchange sends no ops.
+        var again: [MeshEffect] = []
+        a.peerUp(idB, at: .zero, effects: &again)
+        let answer = deliver(again, from: (idA, a), to: &b)
+        #expect(!answer.contains { if case .send(.syncOps, _) = $0 { true } else { false } })
+    }
+
+    @Test func bigBatchesAreCompressed() {
+        var a = core(1), b = core(2)
+        let team = createTeam(&a)
+        var effects: [MeshEffect] = [], broadcasts: [[UInt8]] = []
+        for k in 0..<30 { write(&a, .renameTeam(name: "the same long name again \(k % 2)"), team: team, at: UInt64(k), effects: &effects, broadcasts: &broadcasts) }
+        var request: [MeshEffect] = []
+        b.receive(.syncVector(team: team.bytes, entries: [], reply: false), from: NodeID(publicKey: identity(1).publicKey),
+                  at: .zero, effects: &request)
+        var reply: [MeshEffect] = []
+        a.receive(request.compactMap { if case let .send(m, _) = $0 { m } else { nil } }.first!, from: b.me, at: .zero, effects: &reply)
+        guard case let .send(.syncOps(_, bytes, compressed, _, count), _)? = reply.first else { Issue.record("\(reply)"); return }
+        #expect(compressed)
+        #expect(count == 31)
+        #expect(bytes.count < a.counters.syncOpBytesSent)
+    }
+
+    @Test func gossipedOpsBeforeTheirTeamWaitForIt() throws {
+        var a = core(1), b = core(2)
+        let team = createTeam(&a)
+        var effects: [MeshEffect] = [], broadcasts: [[UInt8]] = []
+        write(&a, .renameTeam(name: "later"), team: team, effects: &effects, broadcasts: &broadcasts)
+        let genesis = a.replica(team)!.log[0]
+        var out: [MeshEffect] = []
+        #expect(b.receiveBroadcast(broadcasts[0], effects: &out))
+        #expect(b.replica(team) == nil)
+        #expect(b.receiveBroadcast(GossipPayloadCoding.encode(genesis), effects: &out))
+        #expect(b.replica(team)?.state.name.value == "later")
+        #expect(!b.receiveBroadcast([1, 2, 3, 4], effects: &out), "not an op: for the services")
+    }
+
+    @Test func aCorruptBatchIsDroppedAndCounted() {
+        var b = core(2)
+        var out: [MeshEffect] = []
+        let peer = NodeID(publicKey: identity(1).publicKey)
+        b.receive(.syncOps(team: [UInt8](repeating: 1, count: 32), ops: [9, 9, 9], compressed: true, more: false, count: 1),
+                  from: peer, at: .zero, effects: &out)
+        #expect(out == [.dropped(.malformedBatch, from: peer)])
+        #expect(b.counters.badBatches == 1)
+    }
+
+    @Test func restoredLogsRebuildTheSameStateAndTheClockMovesOn() {
+        var a = core(1)
+        let team = createTeam(&a)
+        var effects: [MeshEffect] = [], broadcasts: [[UInt8]] = []
+        write(&a, .renameTeam(name: "before"), team: team, at: 5000, effects: &effects, broadcasts: &broadcasts)
+        let log = a.replica(team)!.log
+        var restarted = Replication(keyPair: identity(1), configuration: ReplicationConfiguration(), restoredLogs: [log])
+        #expect(restarted.replica(team)?.state == a.replica(team)?.state)
+        // The clock is behind the wall time it had: the next op must still sort after.
+        guard case let .applied(next) = restarted.write(.renameTeam(name: "after"), team: team, wallMs: wall, broadcasts: &broadcasts,
+                                                        effects: &effects) else { Issue.record("write failed"); return }
+        #expect(next.body.hlc > log.last!.body.hlc)
+        #expect(restarted.replica(team)?.state.name.value == "after")
+    }
+}
