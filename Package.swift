@@ -11,6 +11,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "elohim", targets: ["ElohimCLI"]),
+        // Libraries for the benchmark package in Benchmarks/ (kept apart so that building the
+        // node never builds the benchmark tooling).
+        .library(name: "ElohimCore", targets: ["Sodium", "Wire", "Replicas", "MeshCore"]),
+        .library(name: "ElohimNode", targets: ["MeshNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -67,6 +71,7 @@ let package = Package(
             name: "MeshNode",
             dependencies: [
                 "MeshCore",
+                "Replicas",
                 "Wire",
                 "Sodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -102,7 +107,7 @@ let package = Package(
         .testTarget(name: "ReplicasTests", dependencies: ["Replicas"]),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "Replicas", "Wire", "Sodium"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
-        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode"]),
+        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshCore", "Replicas"]),
         .testTarget(
             name: "HTTPAPITests",
             dependencies: [

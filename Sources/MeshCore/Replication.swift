@@ -6,6 +6,8 @@ import Wire
 public struct ReplicationConfiguration: Sendable, Equatable {
     /// Every interval, each team syncs with one random reachable member.
     public var syncInterval: Duration = .seconds(10)
+    /// A sync that has not finished in this long gives way to the next peer waiting.
+    public var syncTimeout: Duration = .seconds(2)
     /// Most op bytes in one sync batch.
     public var batchBytes = 256 * 1024
     /// Batches larger than this are zstd-compressed (bytes).
@@ -83,6 +85,10 @@ public struct Replication: Sendable {
     private var orphans: [TeamID: [SignedOp]] = [:]
     private var orphanCount = 0
     private var syncDue: Instant?
+    /// One pull at a time per team, so the same ops do not arrive from two peers at once: the
+    /// peer being synced with, and the peers waiting their turn.
+    private var syncing: [TeamID: (peer: NodeID, until: Instant)] = [:]
+    private var waiting: [TeamID: [NodeID]] = [:]
 
     public var me: NodeID { author.id }
 
@@ -105,8 +111,10 @@ public struct Replication: Sendable {
     public var teamIDs: [TeamID] { replicas.keys.sorted() }
     public func replica(_ team: TeamID) -> TeamReplica? { replicas[team] }
 
-    /// When the next periodic sync is due.
-    public var nextDeadline: Instant? { syncDue }
+    /// When the next periodic sync, or the timeout of a sync under way, is due.
+    public var nextDeadline: Instant? {
+        ([syncDue] + syncing.values.map { Optional($0.until) }).compactMap { $0 }.min()
+    }
 
     // MARK: Local writes
 
@@ -210,18 +218,25 @@ public struct Replication: Sendable {
             guard let team = OpID(bytes: teamBytes) else { return }
             let theirs = VersionVector(entries.map { ($0.author, $0.seq) })
             guard let replica = replicas[team] else {
-                // Not held yet: an empty vector asks for everything, genesis first.
+                // Not held yet: an empty vector asks for everything, genesis first; an empty
+                // batch tells the asker this side is done.
+                if reply { sendDone(team, to: peer, effects: &effects) }
                 sendVector(team: team, vector: VersionVector(), reply: false, to: peer, effects: &effects)
                 return
             }
-            sendMissing(replica, to: peer, theirs: theirs, effects: &effects)
-            // Push-pull: when the peer holds ops this node lacks, tell it what this node has.
-            if reply && !replica.vector.covers(theirs) {
-                sendVector(team: team, vector: replica.vector, reply: false, to: peer, effects: &effects)
+            // A vector that wants a reply is always answered, if only by an empty batch: the
+            // asker then knows this pull is over.
+            if !sendMissing(replica, to: peer, theirs: theirs, effects: &effects) && reply {
+                sendDone(team, to: peer, effects: &effects)
             }
-        case let .syncOps(teamBytes, bytes, compressed, more, _):
+            // When the peer holds ops this node lacks, pull them too (after any pull under way).
+            if reply && !replica.vector.covers(theirs) { requestSync(team, with: peer, at: now, effects: &effects) }
+        case let .syncOps(teamBytes, bytes, compressed, more, count):
             guard let team = OpID(bytes: teamBytes) else { return }
-            receiveBatch(team: team, bytes: bytes, compressed: compressed, more: more, from: peer, effects: &effects)
+            if count > 0 || more {
+                receiveBatch(team: team, bytes: bytes, compressed: compressed, more: more, from: peer, effects: &effects)
+            }
+            if !more { syncDone(team, with: peer, at: now, effects: &effects) }
         default:
             break
         }
@@ -254,7 +269,7 @@ public struct Replication: Sendable {
         let logged = ingest(incoming, team: team, effects: &effects)
         counters.syncOpBytesLogged += logged.reduce(0) { $0 + $1.size }
         if more, let replica = replicas[team] {
-            sendVector(team: team, vector: replica.vector, reply: false, to: peer, effects: &effects)
+            sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
         }
     }
 
@@ -281,23 +296,49 @@ public struct Replication: Sendable {
     /// A peer came up: sync every team it is a member of.
     public mutating func peerUp(_ peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
         for team in teamIDs where replicas[team]!.state.role(of: peer) != nil {
-            sendVector(team: team, vector: replicas[team]!.vector, reply: true, to: peer, effects: &effects)
+            requestSync(team, with: peer, at: now, effects: &effects)
         }
         if syncDue == nil { syncDue = now + configuration.syncInterval }
     }
 
-    /// Every `syncInterval`, each team syncs with one random reachable member.
+    /// Every `syncInterval`, each team syncs with one random reachable member; a sync that
+    /// timed out gives way to the next peer waiting.
     public mutating func timer<R: RandomNumberGenerator>(at now: Instant, reachable: [NodeID], using rng: inout R,
                                                          effects: inout [MeshEffect]) {
+        for team in syncing.keys.sorted() where syncing[team]!.until <= now {
+            syncDone(team, with: syncing[team]!.peer, at: now, effects: &effects)
+        }
         guard let due = syncDue, due <= now else { return }
         for team in teamIDs {
             let replica = replicas[team]!
             let members = reachable.filter { replica.state.role(of: $0) != nil }
-            if let peer = members.randomElement(using: &rng) {
-                sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
-            }
+            if let peer = members.randomElement(using: &rng) { requestSync(team, with: peer, at: now, effects: &effects) }
         }
         syncDue = now + configuration.syncInterval
+    }
+
+    /// Pulls `team` from `peer` now, or after the pull under way.
+    private mutating func requestSync(_ team: TeamID, with peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
+        if let current = syncing[team] {
+            if current.peer != peer && !(waiting[team] ?? []).contains(peer) { waiting[team, default: []].append(peer) }
+            return
+        }
+        syncing[team] = (peer, now + configuration.syncTimeout)
+        sendVector(team: team, vector: replicas[team]!.vector, reply: true, to: peer, effects: &effects)
+    }
+
+    private mutating func syncDone(_ team: TeamID, with peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
+        guard syncing[team]?.peer == peer else { return }
+        syncing[team] = nil
+        if var queue = waiting[team], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiting[team] = queue.isEmpty ? nil : queue
+            requestSync(team, with: next, at: now, effects: &effects)
+        }
+    }
+
+    private mutating func sendDone(_ team: TeamID, to peer: NodeID, effects: inout [MeshEffect]) {
+        effects.append(.send(.syncOps(team: team.bytes, ops: [], compressed: false, more: false, count: 0), to: peer))
     }
 
     private mutating func sendVector(team: TeamID, vector: VersionVector, reply: Bool, to peer: NodeID,
@@ -307,10 +348,12 @@ public struct Replication: Sendable {
                                          reply: reply), to: peer))
     }
 
+    /// Sends the next batch the peer lacks; false when it lacks nothing.
+    @discardableResult
     private mutating func sendMissing(_ replica: TeamReplica, to peer: NodeID, theirs: VersionVector,
-                                      effects: inout [MeshEffect]) {
+                                      effects: inout [MeshEffect]) -> Bool {
         let (ops, complete) = replica.ops(missingFrom: theirs, maxBytes: configuration.batchBytes)
-        guard !ops.isEmpty else { return }
+        guard !ops.isEmpty else { return false }
         let raw = OpBatchCoding.encode(ops)
         let compress = raw.count > configuration.compressAbove
         let body = compress ? Zstd.compress(raw) : raw
@@ -319,5 +362,6 @@ public struct Replication: Sendable {
         counters.syncOpBytesSent += ops.reduce(0) { $0 + $1.size }
         effects.append(.send(.syncOps(team: replica.id.bytes, ops: body, compressed: compress, more: !complete,
                                       count: UInt32(ops.count)), to: peer))
+        return true
     }
 }

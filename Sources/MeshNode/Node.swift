@@ -1,12 +1,18 @@
 import Foundation
 import Logging
+import MeshCore
+import Replicas
 import ServiceLifecycle
 import Sodium
 import Wire
 
-/// One running node: its data folder (locked), identity and database, and later its mesh
-/// cores and transport. As a `Service` it runs until graceful shutdown, then closes the
-/// database, so SIGTERM never leaves a half-written transaction behind.
+/// One running node: the actor shell around the node's protocol core (DESIGN.md section 1).
+///
+/// It owns the data folder (locked), the identity, the database and the `NodeCore`. Inputs —
+/// local writes, frames from the transport, timers — go through `handle`, which runs the core
+/// and carries out each effect in one `switch` (`Node+Effects.swift`); the shell decides
+/// nothing. As a `Service` it runs until graceful shutdown, then stores the materialized
+/// documents and closes the database, so SIGTERM never leaves a half-written transaction.
 public actor Node: Service {
     public nonisolated let nodeID: NodeID
     public nonisolated let identity: Ed25519KeyPair
@@ -14,11 +20,29 @@ public actor Node: Service {
     public nonisolated let database: NodeDatabase
     /// True when this start made the identity (the node is new).
     public nonisolated let isNewIdentity: Bool
-    private let logger: Logger
+    public nonisolated let configuration: NodeCore.Configuration
+    let logger: Logger
+
+    var core: NodeCore
+    let clock = ContinuousClock()
+    let startedAt: ContinuousClock.Instant
+    var rng = SystemRandomNumberGenerator()
+    var nextRequest: UInt64 = 0
+    var waitingWrites: [UInt64: CheckedContinuation<WriteOutcome, Never>] = [:]
+    var timerTask: Task<Void, Never>?
+    var timerDeadline: MeshCore.Instant?
+    var limitsLogged: Set<MeshLimit> = []
+    var snapshotState: [TeamID: (opsAtSave: Int, savedAt: MeshCore.Instant)] = [:]
+    /// Where `send` effects go; set by the transport when it starts.
+    var outbound: (@Sendable (MeshMessage, NodeID) -> Void)?
+    let eventContinuation: AsyncStream<NodeEvent>.Continuation
+    /// Replica changes, conflicts and peer changes, for the API's event stream.
+    public nonisolated let events: AsyncStream<NodeEvent>
 
     /// Opens the data folder at `dataDirectory`: lock, identity (made on first start),
-    /// database (checked and migrated). Throws a `NodeStartError` that says what to do.
-    public init(dataDirectory: String, logger: Logger) throws(NodeStartError) {
+    /// database (checked and migrated), then rebuilds the replicas from the stored ops.
+    /// Throws a `NodeStartError` that says what to do.
+    public init(dataDirectory: String, logger: Logger, configuration: NodeCore.Configuration = .init()) throws(NodeStartError) {
         do {
             folder = try DataFolder(path: dataDirectory)
         } catch { throw .folder(error) }
@@ -29,6 +53,7 @@ public actor Node: Service {
         identity = loaded.keyPair
         isNewIdentity = loaded.created
         nodeID = NodeID(publicKey: loaded.keyPair.publicKey)
+        self.configuration = configuration
         do {
             database = try NodeDatabase(path: folder.file(NodeDatabase.fileName).path)
             try database.claim(for: nodeID)
@@ -36,17 +61,60 @@ public actor Node: Service {
         var logger = logger
         logger[metadataKey: "node"] = "\(nodeID.short)"
         self.logger = logger
+        startedAt = clock.now
+        (events, eventContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
+
+        let restored: NodeCore.Restored
+        do {
+            restored = try NodeCore.Restored(from: database, seenMaxAge: configuration.gossip.seenMaxAge, nowMs: Self.wallClockMs())
+        } catch let error as StorageError {
+            throw .storage(error)
+        } catch {
+            throw .storage(.cannotOpen(database.path, reason: "\(error)"))
+        }
+        core = NodeCore(identity: identity, configuration: configuration, restored: restored)
+        let teams = core.replication.teamIDs
         logger.info("node opened", metadata: [
             "data": "\(folder.url.path)", "identity": "\(loaded.created ? "created" : "loaded")",
+            "teams": "\(teams.count)", "ops": "\(restored.teamLogs.reduce(0) { $0 + $1.count })",
         ])
     }
 
-    /// Runs until the service group asks for graceful shutdown, then closes the database.
+    /// Runs until the service group asks for graceful shutdown, then stores the materialized
+    /// documents and closes the database.
     public func run() async throws {
+        for team in core.replication.teamIDs { checkSnapshot(team) }
+        scheduleTimer()
         try? await gracefulShutdown()
-        logger.info("shutting down: closing the database")
+        logger.info("shutting down: storing documents and closing the database")
+        timerTask?.cancel()
+        for team in core.replication.teamIDs { saveSnapshot(team, force: true) }
+        for (_, waiting) in waitingWrites { waiting.resume(returning: .refused(.invalid, "the node is shutting down")) }
+        waitingWrites.removeAll()
+        eventContinuation.finish()
         try database.close()
         logger.info("stopped cleanly")
+    }
+
+    /// Milliseconds since 1970 on this machine's wall clock: the input replicas' HLC reads.
+    static func wallClockMs() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
+
+    /// The core's monotonic time: nanoseconds since this node started.
+    var now: MeshCore.Instant {
+        let d = clock.now - startedAt
+        return MeshCore.Instant(nanoseconds: d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+    }
+
+    /// A restart rebuilds every team from its ops; a stored document taken at the same log
+    /// length must have the same digest, else the log wins and the difference is reported.
+    private func checkSnapshot(_ team: TeamID) {
+        guard let replica = core.replication.replica(team), let stored = try? database.snapshotInfo(team) else { return }
+        if stored.opCount == replica.opCount && stored.digest != replica.state.digest {
+            logger.error("materialized document differs from the op log; using the log", metadata: [
+                "team": "\(team.short)", "stored": "\(stored.digest.prefix(12))", "rebuilt": "\(replica.state.digest.prefix(12))",
+            ])
+        }
+        snapshotState[team] = (replica.opCount, now)
     }
 }
 
@@ -63,4 +131,11 @@ public enum NodeStartError: Error, CustomStringConvertible {
         case let .storage(e): e.description
         }
     }
+}
+
+/// What the node tells the services and the API's event stream.
+public enum NodeEvent: Sendable {
+    case replicaChanged(ReplicaChange)
+    case peerStatus(NodeID, PeerStatus)
+    case broadcast(Delivery)
 }

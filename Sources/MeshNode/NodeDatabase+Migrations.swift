@@ -1,6 +1,9 @@
 import GRDB
 
 extension NodeDatabase {
+    /// Every migration's name, in order.
+    public static var migrationNames: [String] { migrator.migrations }
+
     /// The schema's history. Append-only: a migration that has landed is never edited or
     /// reordered, because databases in the field have already run it; change the schema by
     /// adding a new one at the end.
@@ -13,6 +16,41 @@ extension NodeDatabase {
             try db.create(table: "node_meta") { t in
                 t.primaryKey("key", .text)
                 t.column("value", .text).notNull()
+            }
+        }
+
+        // Replicated ops: the log of every team this node holds, exactly as signed. The
+        // primary key is the op ID; (team, author, seq) is unique too, which makes a second op
+        // with a taken sequence number (equivocation) impossible to store.
+        migrator.registerMigration("2026-11-27 replicated ops") { db in
+            try db.create(table: "ops") { t in
+                t.primaryKey("id", .blob)
+                t.column("team", .blob).notNull()
+                t.column("author", .blob).notNull()
+                t.column("seq", .integer).notNull()
+                t.column("hlc_wall_ms", .integer).notNull()
+                t.column("hlc_logical", .integer).notNull()
+                t.column("signed", .blob).notNull()
+                t.uniqueKey(["team", "author", "seq"])
+            }
+            // The materialized document of each team, as JSON, with the log length and state
+            // digest it was taken at: a restart checks the rebuilt state against it.
+            try db.create(table: "team_snapshots") { t in
+                t.primaryKey("team", .blob)
+                t.column("op_count", .integer).notNull()
+                t.column("digest", .text).notNull()
+                t.column("snapshot", .text).notNull()
+                t.column("updated_at_ms", .integer).notNull()
+            }
+        }
+
+        // Recent gossip messages, so a restarted node still knows what it delivered (pruned
+        // to the seen-cache's age on start).
+        migrator.registerMigration("2026-11-27 gossip messages") { db in
+            try db.create(table: "gossip_messages") { t in
+                t.primaryKey("id", .blob)
+                t.column("frame", .blob).notNull()
+                t.column("stored_at_ms", .integer).notNull().indexed()
             }
         }
 

@@ -73,6 +73,7 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(String, reason: String)
     case migrationFailed(String, reason: String)
     case belongsToAnotherNode(String, owner: String, node: String)
+    case corruptRow(String, reason: String)
 
     init(opening path: String, _ error: any Error) {
         if let db = error as? DatabaseError {
@@ -100,6 +101,9 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
             return "cannot open database \(path): \(reason)"
         case let .migrationFailed(path, reason):
             return "cannot migrate database \(path): \(reason). Was it written by a newer ElohimOS?"
+        case let .corruptRow(table, reason):
+            return "a row of table \(table) is damaged (\(reason)). The node will not start from it; restore the "
+                + "database from a backup, or move it away to start empty and let peers fill it again by sync."
         case let .belongsToAnotherNode(path, owner, node):
             return "database \(path) belongs to node \(owner), but this data folder's identity is node \(node). "
                 + "A database or identity file was copied between folders; put back the matching pair."

@@ -8,7 +8,7 @@ import Wire
     @Test func migratesAnEmptyDatabaseInWALMode() throws {
         let folder = TemporaryFolder()
         let db = try NodeDatabase(path: folder.file("a.sqlite").path)
-        #expect(try db.appliedMigrations() == ["2026-11-27 node metadata"])
+        #expect(try db.appliedMigrations() == NodeDatabase.migrationNames)
         let mode = try db.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let sync = try db.pool.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
@@ -26,7 +26,7 @@ import Wire
             try db.close()
         }
         let again = try NodeDatabase(path: path)
-        #expect(try again.appliedMigrations() == ["2026-11-27 node metadata"])
+        #expect(try again.appliedMigrations() == NodeDatabase.migrationNames)
         try again.claim(for: id)
         let other = NodeID(bytes: [UInt8](repeating: 4, count: 20))!
         #expect(throws: StorageError.belongsToAnotherNode(path, owner: id.description, node: other.description)) {

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import MeshCore
+import Replicas
+import Wire
+
+extension Node {
+    /// Feeds one input to the core and carries out its effects, in order.
+    func handle(_ input: MeshInput) {
+        let effects = core.handle(input, at: now, using: &rng)
+        var persistFailure: String?
+        for effect in effects {
+            switch effect {
+            case let .send(message, peer):
+                outbound?(message, peer)
+            case let .deliver(delivery):
+                eventContinuation.yield(.broadcast(delivery))
+            case let .peerStatus(peer, status):
+                logger.notice("peer \(status)", metadata: ["peer": "\(peer.short)"])
+                eventContinuation.yield(.peerStatus(peer, status))
+            case let .persist(record):
+                persist(record)
+            case let .persistOps(team, ops):
+                do {
+                    try database.appendOps(ops, team: team)
+                    saveSnapshot(team, force: false)
+                } catch {
+                    // Nothing written in this input may be acknowledged.
+                    persistFailure = "\(error)"
+                    logger.critical("cannot store ops: \(error)", metadata: ["team": "\(team.short)"])
+                }
+            case let .replicaChanged(change):
+                eventContinuation.yield(.replicaChanged(change))
+            case let .writeCompleted(request, outcome):
+                let answer = persistFailure.map { WriteOutcome.refused(.invalid, "not stored: \($0)") } ?? outcome
+                waitingWrites.removeValue(forKey: request)?.resume(returning: answer)
+            case let .dropped(reason, from):
+                logger.debug("dropped input", metadata: ["reason": "\(reason)", "from": "\(from?.short ?? "self")"])
+            case let .limitReached(limit):
+                if limitsLogged.insert(limit).inserted {
+                    logger.warning("limit reached (logged once; counted from now on)", metadata: ["limit": "\(limit)"])
+                }
+            }
+        }
+        scheduleTimer()
+    }
+
+    private func persist(_ record: PersistRecord) {
+        do {
+            switch record {
+            case let .incarnation(n): try database.setMeta("incarnation", "\(n)")
+            case let .nextBroadcastSeq(n): try database.setMeta("next_broadcast_seq", "\(n)")
+            case let .message(frame): try database.storeGossipMessage(frame, nowMs: Self.wallClockMs())
+            }
+        } catch {
+            logger.error("cannot persist \(record): \(error)")
+        }
+    }
+
+    /// Stores a team's materialized document when 100 ops or 10 s have passed since the last
+    /// time (or when `force`d at shutdown): the op log is the truth, the document its picture.
+    func saveSnapshot(_ team: TeamID, force: Bool) {
+        guard let replica = core.replication.replica(team) else { return }
+        let last = snapshotState[team]
+        guard force || last == nil || replica.opCount - last!.opsAtSave >= 100 || now - last!.savedAt >= .seconds(10) else { return }
+        do {
+            try database.saveSnapshot(replica.state, opCount: replica.opCount, nowMs: Self.wallClockMs())
+            snapshotState[team] = (replica.opCount, now)
+        } catch {
+            logger.error("cannot store the document of team \(team.short): \(error)")
+        }
+    }
+
+    /// Keeps one timer task, sleeping until the core's next deadline.
+    func scheduleTimer() {
+        guard let deadline = core.nextDeadline else {
+            timerTask?.cancel()
+            timerTask = nil
+            timerDeadline = nil
+            return
+        }
+        if let current = timerDeadline, current <= deadline, timerTask != nil { return }
+        timerTask?.cancel()
+        timerDeadline = deadline
+        let wait = max(0, deadline.nanoseconds - now.nanoseconds)
+        timerTask = Task { [weak self] in
+            try? await Task.sleep(for: .nanoseconds(wait))
+            guard !Task.isCancelled else { return }
+            await self?.fireTimer()
+        }
+    }
+
+    private func fireTimer() {
+        timerTask = nil
+        timerDeadline = nil
+        handle(.timer)
+    }
+}
