@@ -2,6 +2,7 @@ import ArgumentParser
 import HTTPAPI
 import Hummingbird
 import Logging
+import MeshCore
 import MeshNode
 
 /// `elohim node run`: starts one node and serves until SIGINT or SIGTERM.
@@ -12,27 +13,62 @@ struct NodeRunCommand: AsyncParsableCommand {
         discussion: """
         On start the node locks its data folder (a second node on the same folder stops at
         once and names the first one's pid), loads or makes its identity, checks its database
-        (PRAGMA quick_check) and applies migrations. It then prints its node ID and addresses.
+        (PRAGMA quick_check), applies migrations, rebuilds its teams from their ops, then
+        listens for the mesh (TCP and UDP on --listen) and the HTTP API (--http).
 
-        SIGINT and SIGTERM shut it down cleanly: the HTTP server stops accepting, the database
-        is closed, and the process exits with status 0.
+        A node links only with peers it trusts: those it paired with, and those given with
+        --peer. `--peer HOST:PORT` trusts whoever answers at that address; `--peer
+        NODEID@HOST:PORT` also checks that it is that node. Give each node its neighbours.
+
+        SIGINT and SIGTERM shut it down cleanly: links close, the database is closed, and the
+        process exits with status 0.
 
         Examples:
           elohim node run
+          elohim node run --listen 0.0.0.0:7946 --peer 192.168.1.20:7946
           elohim node run --data-dir /srv/elohim --http 127.0.0.1:8080
         """
     )
 
     @OptionGroup var folder: DataFolderOptions
 
+    @Option(help: ArgumentHelp("Where the mesh listens (TCP and UDP). Port 0 picks a free port.", valueName: "host:port"))
+    var listen: String = "0.0.0.0:7946"
+
     @Option(help: ArgumentHelp("Where the HTTP API listens. Port 0 picks a free port.", valueName: "host:port"))
     var http: String = "127.0.0.1:8000"
+
+    @Option(name: .customLong("peer"), help: ArgumentHelp("A peer to link with: HOST:PORT or NODEID@HOST:PORT. Repeatable.",
+                                                          valueName: "peer"))
+    var peers: [String] = []
+
+    @Option(name: .customLong("gossip"), help: "How broadcasts travel: flood (every link) or tree (a spanning tree, announcements elsewhere).")
+    var gossipMode: String = "flood"
+
+    @Option(name: .customLong("dead-after"), help: ArgumentHelp("Seconds a suspected peer has to answer before it is declared dead.",
+                                                                 valueName: "seconds"))
+    var deadAfter: Int = 30
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
     func validate() throws {
         do { _ = try HostPort(parsing: http) } catch { throw ValidationError("--http: \(error)") }
+        do { _ = try HostPort(parsing: listen) } catch { throw ValidationError("--listen: \(error)") }
+        for peer in peers {
+            do { _ = try PeerAddress(parsing: peer) } catch { throw ValidationError("\(error)") }
+        }
+        guard GossipConfiguration.Mode(rawValue: gossipMode) != nil else { throw ValidationError("--gossip must be flood or tree") }
+        guard (1...86_400).contains(deadAfter) else { throw ValidationError("--dead-after must be 1 to 86400 seconds") }
+    }
+
+    var coreConfiguration: NodeCore.Configuration {
+        var c = NodeCore.Configuration()
+        c.gossip.mode = GossipConfiguration.Mode(rawValue: gossipMode)!
+        // Tree paths go up to the root and down again: twice the hops of a flood.
+        c.gossip.ttl = c.gossip.mode == .tree ? GossipConfiguration.maximumTTL : c.gossip.ttl
+        c.liveness.deadTimeout = .seconds(deadAfter)
+        return c
     }
 
     func run() async throws {
@@ -44,31 +80,61 @@ struct NodeRunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "elohim")
         let httpAddress = try HostPort(parsing: http)
+        let meshAddress = try HostPort(parsing: listen)
+        let peerAddresses = try peers.map { try PeerAddress(parsing: $0) }
 
         let node: Node
+        let trust: TrustStore
         do {
-            node = try Node(dataDirectory: folder.dataDirectory, logger: logger)
-        } catch {
+            node = try Node(dataDirectory: folder.dataDirectory, logger: logger, configuration: coreConfiguration)
+            trust = try TrustStore(database: node.database)
+        } catch let error as NodeStartError {
             throw fail(error)
+        } catch {
+            throw fail("cannot open the trust store: \(error)")
         }
-
-        let nodeID = node.nodeID
-        let dataPath = node.folder.url.path
-        let app = buildApplication(node: node, address: httpAddress, logger: logger) { bound in
-            FileHandleOutput.standardOutput("""
-            elohim \(ElohimVersion.current) node running
-              node ID: \(nodeID)
-              data:    \(dataPath)
-              http:    http://\(bound)
-            Stop with Ctrl-C or SIGTERM.
-
-            """)
+        let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host)
+        let transport = Transport(configuration: .init(listen: meshAddress, peers: peerAddresses), node: node, trust: trust,
+                                  logger: logger) { port in await banner.mesh(port) }
+        let app = buildApplication(node: node, transport: transport, trust: trust, address: httpAddress, logger: logger) { bound in
+            await banner.http(bound)
         }
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch {
             throw fail("node stopped: \(error)")
         }
+    }
+}
+
+/// Prints the start banner once both the mesh and the HTTP API are listening.
+actor Banner {
+    let nodeID: String
+    let data: String
+    let meshHost: String
+    var meshPort: Int?
+    var httpAddress: HostPort?
+
+    init(nodeID: String, data: String, meshHost: String) {
+        self.nodeID = nodeID
+        self.data = data
+        self.meshHost = meshHost
+    }
+
+    func mesh(_ port: Int) { meshPort = port; printIfReady() }
+    func http(_ address: HostPort) { httpAddress = address; printIfReady() }
+
+    private func printIfReady() {
+        guard let meshPort, let httpAddress else { return }
+        FileHandleOutput.standardOutput("""
+        elohim \(ElohimVersion.current) node running
+          node ID: \(nodeID)
+          data:    \(data)
+          mesh:    \(meshHost):\(meshPort)
+          http:    http://\(httpAddress)
+        Stop with Ctrl-C or SIGTERM.
+
+        """)
     }
 }
 

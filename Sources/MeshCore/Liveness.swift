@@ -66,6 +66,16 @@ public struct Liveness: Sendable {
         var probe: Probe?
         var nextProbe: Instant
         var lastSuspectSent: Instant?
+        /// Round-trip time of direct probes, smoothed (7/8 old, 1/8 new, as TCP does).
+        var rtt: Duration?
+    }
+
+    /// What this node knows of a peer's liveness, for the API.
+    public struct PeerInfo: Sendable, Equatable {
+        public var status: PeerStatus
+        public var incarnation: UInt64
+        public var lastHeard: Instant
+        public var rtt: Duration?
     }
 
     struct Probe: Sendable {
@@ -98,6 +108,10 @@ public struct Liveness: Sendable {
     public var startRecord: PersistRecord { .incarnation(incarnation) }
 
     public func status(of peer: NodeID) -> PeerStatus? { peers[peer]?.status }
+
+    public func info(of peer: NodeID) -> PeerInfo? {
+        peers[peer].map { PeerInfo(status: $0.status, incarnation: $0.incarnation, lastHeard: $0.lastHeard, rtt: $0.rtt) }
+    }
     public var peerIDs: [NodeID] { peers.ids }
     public var pendingIndirectCount: Int { indirect.count }
 
@@ -138,7 +152,12 @@ public struct Liveness: Sendable {
             counters.acksSent += 1
             effects.append(.send(.ack(seq: seq, incarnation: incarnation), to: peer))
         case let .ack(seq, inc):
-            peers.update(peer) { if $0.probe?.seq == seq { $0.probe = nil } }
+            peers.update(peer) { p in
+                guard let probe = p.probe, probe.seq == seq else { return }
+                let sample = now - probe.sentAt
+                p.rtt = p.rtt.map { ($0 * 7 + sample) / 8 } ?? sample
+                p.probe = nil
+            }
             evidence(of: peer, incarnation: inc, at: now, effects: &effects)
             relayIndirectAck(seq: seq, from: peer, incarnation: inc, at: now, effects: &effects)
         case let .pingReq(seq, target):

@@ -5,7 +5,7 @@ import Wire
 public enum MeshInput: Sendable, Equatable {
     /// The transport has a link to `peer` (connected, or reconnected after a loss).
     case linkUp(NodeID)
-    /// The transport lost its link to `peer`.
+    /// The transport lost its link to `peer` (it may come back: the peer stays watched).
     case linkDown(NodeID)
     /// A message arrived from a peer on a link.
     case received(MeshMessage, from: NodeID)

@@ -62,8 +62,10 @@ public struct NodeCore: Sendable {
             router.linkUp(peer, at: now, effects: &effects)
             replication.peerUp(peer, at: now, effects: &effects)
         case let .linkDown(peer):
-            liveness.linkDown(peer)
-            router.linkDown(peer, at: now, effects: &effects)
+            // A lost link is not a dead peer: nothing is routed to it until the link returns,
+            // but liveness keeps probing it (the probes go nowhere), so it is declared dead
+            // only after the dead timeout, and a quick reconnect changes nothing.
+            router.setReachable(peer, false, at: now, effects: &effects)
         case let .received(message, peer):
             // Liveness sees every message first (any message is a sign of life); the router
             // then takes its own kinds. Data from a peer held dead is still accepted: it is

@@ -35,8 +35,50 @@ extension Node {
 
     public func replicationCounters() -> ReplicationCounters { core.replication.counters }
 
+    /// Broadcasts a notice to the mesh. Throws when it is empty or longer than 1,000 bytes.
+    public func broadcastNotice(_ text: String) throws(NoticeError) {
+        guard !text.isEmpty else { throw .empty }
+        guard text.utf8.count <= GossipPayloadCoding.maxNoticeBytes else { throw .tooLong(text.utf8.count) }
+        remember(Notice(origin: nodeID, text: text, hops: 0, receivedAtMs: Self.wallClockMs()))
+        handle(.broadcast(GossipPayloadCoding.encode(notice: text)))
+    }
+
+    /// The latest notices, newest last.
+    public func recentNotices() -> [Notice] { notices }
+
+    /// Liveness of every peer this node watches, by node ID, with milliseconds since last heard.
+    public func peerLiveness() -> [(NodeID, Liveness.PeerInfo, sinceHeardMs: Int64)] {
+        let now = self.now
+        return core.liveness.peerIDs.compactMap { id in
+            core.liveness.info(of: id).map { (id, $0, (now.nanoseconds - $0.lastHeard.nanoseconds) / 1_000_000) }
+        }
+    }
+
     private func takeRequest() -> UInt64 {
         nextRequest += 1
         return nextRequest
+    }
+}
+
+/// What the transport tells the node.
+extension Node {
+    func attach(_ transport: Transport) {
+        outbound = { [transport] message, peer in transport.send(message, to: peer) }
+    }
+
+    public func linkEstablished(_ peer: NodeID) { handle(.linkUp(peer)) }
+    public func linkLost(_ peer: NodeID) { handle(.linkDown(peer)) }
+    public func receiveFromPeer(_ message: MeshMessage, from peer: NodeID) { handle(.received(message, from: peer)) }
+}
+
+public enum NoticeError: Error, Equatable, CustomStringConvertible {
+    case empty
+    case tooLong(Int)
+
+    public var description: String {
+        switch self {
+        case .empty: "a notice needs some text"
+        case let .tooLong(n): "a notice is at most \(GossipPayloadCoding.maxNoticeBytes) bytes; this one has \(n)"
+        }
     }
 }

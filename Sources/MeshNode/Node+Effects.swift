@@ -14,7 +14,11 @@ extension Node {
             case let .send(message, peer):
                 outbound?(message, peer)
             case let .deliver(delivery):
-                eventContinuation.yield(.broadcast(delivery))
+                guard let text = GossipPayloadCoding.notice(delivery.payload) else {
+                    logger.debug("broadcast of an unknown kind delivered", metadata: ["origin": "\(delivery.origin.short)"])
+                    continue
+                }
+                remember(Notice(origin: delivery.origin, text: text, hops: delivery.hops, receivedAtMs: Self.wallClockMs()))
             case let .peerStatus(peer, status):
                 logger.notice("peer \(status)", metadata: ["peer": "\(peer.short)"])
                 eventContinuation.yield(.peerStatus(peer, status))
@@ -43,6 +47,12 @@ extension Node {
             }
         }
         scheduleTimer()
+    }
+
+    func remember(_ notice: Notice) {
+        notices.append(notice)
+        if notices.count > Self.noticeLimit { notices.removeFirst() }
+        eventContinuation.yield(.notice(notice))
     }
 
     private func persist(_ record: PersistRecord) {

@@ -36,6 +36,9 @@ public actor Node: Service {
     /// Where `send` effects go; set by the transport when it starts.
     var outbound: (@Sendable (MeshMessage, NodeID) -> Void)?
     let eventContinuation: AsyncStream<NodeEvent>.Continuation
+    /// The latest notices heard (and sent), newest last, at most `noticeLimit`.
+    var notices: [Notice] = []
+    static let noticeLimit = 100
     /// Replica changes, conflicts and peer changes, for the API's event stream.
     public nonisolated let events: AsyncStream<NodeEvent>
 
@@ -133,9 +136,17 @@ public enum NodeStartError: Error, CustomStringConvertible {
     }
 }
 
+/// A short text broadcast to the mesh.
+public struct Notice: Sendable, Equatable {
+    public var origin: NodeID
+    public var text: String
+    public var hops: UInt32
+    public var receivedAtMs: UInt64
+}
+
 /// What the node tells the services and the API's event stream.
 public enum NodeEvent: Sendable {
     case replicaChanged(ReplicaChange)
     case peerStatus(NodeID, PeerStatus)
-    case broadcast(Delivery)
+    case notice(Notice)
 }

@@ -54,6 +54,16 @@ extension NodeDatabase {
             }
         }
 
+        // Peers this node links with, and how it came to trust them (TrustStore).
+        migrator.registerMigration("2026-11-27 trusted peers") { db in
+            try db.create(table: "trusted_peers") { t in
+                t.primaryKey("node_id", .text)
+                t.column("source", .text).notNull()
+                t.column("noise_static", .blob)
+                t.column("added_at_ms", .integer).notNull()
+            }
+        }
+
         return migrator
     }
 }

@@ -138,21 +138,38 @@ public enum OpBatchCoding {
     }
 }
 
-/// What a gossip broadcast carries.
+/// What a gossip broadcast carries: an op, or a notice.
 public enum GossipPayloadCoding {
+    public static let maxNoticeBytes = 1000
+
     public static func encode(_ op: SignedOp) -> [UInt8] {
         var p = Elohim_Replicas_V1_GossipPayload()
         p.op = op.message
         return Array((try? p.serializedData()) ?? Data())
     }
 
-    /// The op in a broadcast; nil for payload kinds this version does not know.
+    public static func encode(notice text: String) -> [UInt8] {
+        var n = Elohim_Replicas_V1_Notice()
+        n.text = text
+        var p = Elohim_Replicas_V1_GossipPayload()
+        p.notice = n
+        return Array((try? p.serializedData()) ?? Data())
+    }
+
+    /// The op in a broadcast; nil for other payload kinds.
     public static func decode(_ bytes: [UInt8]) throws(OpError) -> SignedOp? {
         let p: Elohim_Replicas_V1_GossipPayload
         do { p = try Elohim_Replicas_V1_GossipPayload(serializedBytes: Data(bytes)) } catch { throw .malformed("GossipPayload") }
         switch p.kind {
         case let .op(m)?: return try SignedOp(m)
-        case nil: return nil
+        default: return nil
         }
+    }
+
+    /// The text of a notice broadcast; nil for anything else or an over-long text.
+    public static func notice(_ bytes: [UInt8]) -> String? {
+        guard let p = try? Elohim_Replicas_V1_GossipPayload(serializedBytes: Data(bytes)), case let .notice(n)? = p.kind,
+              n.text.utf8.count <= maxNoticeBytes else { return nil }
+        return n.text
     }
 }

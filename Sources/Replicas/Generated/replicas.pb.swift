@@ -167,12 +167,36 @@ nonisolated struct Elohim_Replicas_V1_GossipPayload: Sendable {
     set {kind = .op(newValue)}
   }
 
+  var notice: Elohim_Replicas_V1_Notice {
+    get {
+      if case .notice(let v)? = kind {return v}
+      return Elohim_Replicas_V1_Notice()
+    }
+    set {kind = .notice(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Kind: Equatable, Sendable {
     case op(Elohim_Replicas_V1_SignedOp)
+    case notice(Elohim_Replicas_V1_Notice)
 
   }
+
+  init() {}
+}
+
+/// A short text broadcast to every node of the mesh (not replicated: seen by the nodes reached
+/// while it travels).
+nonisolated struct Elohim_Replicas_V1_Notice: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// at most 1,000 bytes
+  var text: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 }
@@ -728,7 +752,7 @@ nonisolated extension Elohim_Replicas_V1_OpBatch: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Elohim_Replicas_V1_GossipPayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".GossipPayload"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0\u{1}notice\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -749,6 +773,19 @@ nonisolated extension Elohim_Replicas_V1_GossipPayload: SwiftProtobuf.Message, S
           self.kind = .op(v)
         }
       }()
+      case 2: try {
+        var v: Elohim_Replicas_V1_Notice?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .notice(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .notice(v)
+        }
+      }()
       default: break
       }
     }
@@ -759,14 +796,52 @@ nonisolated extension Elohim_Replicas_V1_GossipPayload: SwiftProtobuf.Message, S
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    try { if case .op(let v)? = self.kind {
+    switch self.kind {
+    case .op?: try {
+      guard case .op(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
+    }()
+    case .notice?: try {
+      guard case .notice(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Elohim_Replicas_V1_GossipPayload, rhs: Elohim_Replicas_V1_GossipPayload) -> Bool {
     if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Replicas_V1_Notice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".Notice"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Replicas_V1_Notice, rhs: Elohim_Replicas_V1_Notice) -> Bool {
+    if lhs.text != rhs.text {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

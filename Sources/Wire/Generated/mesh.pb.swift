@@ -420,6 +420,29 @@ nonisolated struct Elohim_Mesh_V1_SyncOps: Sendable {
   init() {}
 }
 
+/// The payload of the Noise handshake message that carries the sender's static key (PROTOCOL.md
+/// section 9). It proves that the Noise static key belongs to the node's Ed25519 identity.
+nonisolated struct Elohim_Mesh_V1_LinkHello: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var protocolVersion: UInt32 = 0
+
+  /// Ed25519 public key, 32 bytes; node ID = section 2
+  var identityKey: Data = Data()
+
+  /// Ed25519 over "elohim/link/v1" || the sender's Noise static public key
+  var staticSignature: Data = Data()
+
+  /// the sender's TCP and UDP mesh port, 0 if it does not listen
+  var listenPort: UInt32 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "elohim.mesh.v1"
@@ -1067,6 +1090,51 @@ nonisolated extension Elohim_Mesh_V1_SyncOps: SwiftProtobuf.Message, SwiftProtob
     if lhs.compressed != rhs.compressed {return false}
     if lhs.more != rhs.more {return false}
     if lhs.count != rhs.count {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_LinkHello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".LinkHello"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}identity_key\0\u{3}static_signature\0\u{3}listen_port\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.identityKey) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.staticSignature) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.listenPort) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.protocolVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.protocolVersion, fieldNumber: 1)
+    }
+    if !self.identityKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.identityKey, fieldNumber: 2)
+    }
+    if !self.staticSignature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.staticSignature, fieldNumber: 3)
+    }
+    if self.listenPort != 0 {
+      try visitor.visitSingularUInt32Field(value: self.listenPort, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_LinkHello, rhs: Elohim_Mesh_V1_LinkHello) -> Bool {
+    if lhs.protocolVersion != rhs.protocolVersion {return false}
+    if lhs.identityKey != rhs.identityKey {return false}
+    if lhs.staticSignature != rhs.staticSignature {return false}
+    if lhs.listenPort != rhs.listenPort {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+import MeshCore
+import NIOCore
+import Sodium
+import Wire
+
+extension Transport {
+    /// One link from connection to close: handshake (with a deadline), trust check, then a
+    /// reader and a writer until either ends.
+    func runLink(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, initiator: Bool, dialled: PeerAddress?) async {
+        let remote = connection.channel.remoteAddress
+        let where_ = dialled?.description ?? remote.map(Self.text) ?? "?"
+        let deadline = Task {
+            try await Task.sleep(for: configuration.handshakeTimeout)
+            try await connection.channel.close()
+        }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                var (session, expected) = try makeSession(initiator: initiator, dialled: dialled)
+                if initiator { try await outbound.write(.frame(try session.firstFrame(), allocator: connection.channel.allocator)) }
+                var peerHello: LinkHello?
+                while peerHello == nil {
+                    guard let buffer = try await frames.next() else { throw LinkClosed.duringHandshake }
+                    let step: LinkSession.Step
+                    do { step = try session.receive(Array(buffer: buffer)) } catch {
+                        if initiator, session.pattern == .ik, let expected { forgetIK(expected, dialled: dialled) }
+                        throw error
+                    }
+                    switch step {
+                    case let .reply(frame):
+                        if !frame.isEmpty { try await outbound.write(.frame(frame, allocator: connection.channel.allocator)) }
+                    case let .established(hello, reply):
+                        if let reply { try await outbound.write(.frame(reply, allocator: connection.channel.allocator)) }
+                        peerHello = hello
+                    case .messages:
+                        throw LinkSessionFailure.unexpected
+                    }
+                }
+                deadline.cancel()
+                let hello = peerHello!
+                try admit(hello, session: session, initiator: initiator, expected: expected, dialled: dialled)
+                guard let (sealer, opener) = session.halves, let keys = session.datagramKeys else { return }
+                let (linkID, stream) = try register(hello, initiator: initiator, remote: remote, keys: keys)
+                defer { Task { await self.unregister(hello.nodeID, linkID: linkID) } }
+                logger.info("link up", metadata: ["peer": "\(hello.nodeID.short)", "at": "\(where_)",
+                                                  "noise": "\(session.pattern?.rawValue ?? "?")"])
+                await node.linkEstablished(hello.nodeID)
+                try await pump(peer: hello.nodeID, frames: &frames, outbound: outbound, stream: stream, sealer: sealer,
+                               opener: opener, channel: connection.channel)
+            }
+        } catch is CancellationError {
+        } catch LinkRefusal.duplicate(let peer) {
+            logger.debug("second link to a peer closed: one link per peer", metadata: ["peer": "\(peer.short)"])
+        } catch let refusal as LinkRefusal {
+            badInput.warning("refused", "link refused: \(refusal)", metadata: ["at": "\(where_)"])
+        } catch {
+            badInput.warning("link-error", "link closed: \(error)", metadata: ["at": "\(where_)"])
+        }
+        deadline.cancel()
+    }
+
+    private func makeSession(initiator: Bool, dialled: PeerAddress?) throws -> (LinkSession, NodeID?) {
+        let port = UInt16(clamping: state.withLockedValue { $0.boundPort } ?? 0)
+        let hello = LinkHello(identity: node.identity, noiseStatic: noiseStatic.publicKey, listenPort: port)
+        let ephemeral = Sodium.randomBytes(count: 32)
+        guard initiator, let dialled else {
+            return (LinkSession(responderWith: hello, noiseStatic: noiseStatic, ephemeralPrivateKey: ephemeral), nil)
+        }
+        let expected = dialled.pinned ?? state.withLockedValue { $0.identityAt[dialled.address] }
+        let known = expected.flatMap { trust.entry($0)?.noiseStatic }
+        return (try LinkSession(initiatorWith: hello, noiseStatic: noiseStatic, ephemeralPrivateKey: ephemeral,
+                                knownResponderStatic: known), expected)
+    }
+
+    /// An IK handshake failed: the peer may have a new static key. The next attempt uses XX.
+    private func forgetIK(_ peer: NodeID, dialled: PeerAddress?) {
+        trust.forgetStatic(peer)
+        if let dialled, dialled.pinned == nil { _ = state.withLockedValue { $0.identityAt.removeValue(forKey: dialled.address) } }
+    }
+
+    /// The trust rules: no link to oneself; a pinned dial must reach that identity; an inbound
+    /// link must come from a trusted identity; an explicitly dialled address teaches who is there.
+    private func admit(_ hello: LinkHello, session: LinkSession, initiator: Bool, expected: NodeID?,
+                       dialled: PeerAddress?) throws {
+        let peer = hello.nodeID
+        guard peer != node.nodeID else { throw LinkRefusal.selfLink }
+        if initiator, let dialled {
+            if let pinned = dialled.pinned, pinned != peer { throw LinkRefusal.wrongIdentity(expected: pinned, found: peer) }
+            state.withLockedValue { $0.identityAt[dialled.address] = peer }
+            trust.trust(peer, source: dialled.pinned == nil ? .address : .pinned, noiseStatic: session.remoteStatic)
+        } else {
+            guard trust.isTrusted(peer) else { throw LinkRefusal.unknownIdentity(peer) }
+            trust.trust(peer, source: trust.entry(peer)!.source, noiseStatic: session.remoteStatic)
+        }
+    }
+
+    /// Records the link, keeping one per peer: the one the smaller node ID started.
+    private func register(_ hello: LinkHello, initiator: Bool, remote: SocketAddress?,
+                          keys: (send: [UInt8], receive: [UInt8])) throws -> (UInt64, AsyncStream<[UInt8]>) {
+        let peer = hello.nodeID
+        let starter = initiator ? node.nodeID : peer
+        let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self,
+                                                            bufferingPolicy: .bufferingOldest(configuration.outboundQueue))
+        var udp = remote
+        if hello.listenPort > 0 { udp?.port = Int(hello.listenPort) } else { udp = nil }
+        return try state.withLockedValue { s in
+            if let existing = s.links[peer] {
+                if existing.initiator < starter || (existing.initiator != starter && s.links.count > configuration.maxLinks) {
+                    throw LinkRefusal.duplicate(peer)
+                }
+                existing.outbound.finish()
+            }
+            guard s.links[peer] != nil || s.links.count < configuration.maxLinks else { throw LinkRefusal.tooManyLinks }
+            s.nextLinkID += 1
+            s.links[peer] = LinkHandle(id: s.nextLinkID, peer: peer, initiator: starter, outbound: continuation,
+                                       remote: remote, udp: udp, sealer: DatagramSealer(key: keys.send, sender: node.nodeID),
+                                       opener: DatagramOpener(key: keys.receive), since: ContinuousClock.now)
+            return (s.nextLinkID, stream)
+        }
+    }
+
+    func unregister(_ peer: NodeID, linkID: UInt64) async {
+        let wasCurrent = state.withLockedValue { s -> Bool in
+            guard s.links[peer]?.id == linkID else { return false }
+            s.links[peer] = nil
+            return true
+        }
+        if wasCurrent {
+            logger.info("link down", metadata: ["peer": "\(peer.short)"])
+            await node.linkLost(peer)
+        }
+    }
+
+    /// Moves messages both ways until the peer closes, the stream is finished (a newer link
+    /// replaced this one, or shutdown), or a frame fails. The writer runs as a child task; when
+    /// its stream ends it closes the channel, which ends the reading here.
+    private func pump(peer: NodeID, frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+                      outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, stream: AsyncStream<[UInt8]>,
+                      sealer: LinkSealer, opener: LinkOpener, channel: Channel) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var sealer = sealer
+                defer { channel.close(promise: nil) }
+                for await envelope in stream {
+                    for frame in try sealer.seal(envelope) { try await outbound.write(.frame(frame, allocator: channel.allocator)) }
+                }
+            }
+            var opener = opener
+            while let buffer = try await frames.next() {
+                for message in try opener.open(Array(buffer: buffer)) {
+                    do {
+                        await node.receiveFromPeer(try MeshMessage(serialized: message), from: peer)
+                    } catch WireError.unknownKind(let kind) {
+                        logger.debug("unknown message kind dropped", metadata: ["kind": "\(kind)", "peer": "\(peer.short)"])
+                    }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+}
+
+enum LinkClosed: Error, CustomStringConvertible {
+    case duringHandshake
+    var description: String { "the peer closed the link during the handshake" }
+}
+
+enum LinkSessionFailure: Error, CustomStringConvertible {
+    case unexpected
+    var description: String { "a message arrived before the handshake completed" }
+}
+
+/// Why a link was refused after its handshake.
+enum LinkRefusal: Error, CustomStringConvertible {
+    case selfLink
+    case wrongIdentity(expected: NodeID, found: NodeID)
+    case unknownIdentity(NodeID)
+    case duplicate(NodeID)
+    case tooManyLinks
+
+    var description: String {
+        switch self {
+        case .selfLink: "the address leads back to this node"
+        case let .wrongIdentity(expected, found): "expected node \(expected) there, found \(found)"
+        case let .unknownIdentity(id): "node \(id) is not trusted: pair with it, or give it with --peer"
+        case let .duplicate(id): "a link to \(id.short) already exists"
+        case .tooManyLinks: "the link limit is reached"
+        }
+    }
+}

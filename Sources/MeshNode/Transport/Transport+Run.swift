@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import MeshCore
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Wire
+
+extension Transport: Service {
+    /// Binds the mesh port (TCP and UDP), accepts links, dials the explicit peers, until
+    /// graceful shutdown or cancellation; then every link closes.
+    public func run() async throws {
+        let onBound = self.onBound
+        do {
+            try await cancelWhenGracefulShutdown { try await self.serve { port in await onBound?(port) } }
+        } catch is CancellationError {
+            // Graceful shutdown cancels the links and the listener: a clean stop.
+        }
+        logger.info("mesh stopped: every link closed")
+    }
+
+    /// Like `run`, calling `onBound` with the port once it is bound.
+    public func serve(onBound: @escaping @Sendable (Int) async -> Void) async throws {
+        let listen = configuration.listen
+        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        do {
+            server = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: listen.host, port: listen.port) { channel in Self.wrap(channel) }
+        } catch {
+            throw TransportError.cannotListen(listen, reason: "\(error)")
+        }
+        let port = server.channel.localAddress?.port ?? listen.port
+        let udp: Channel
+        do {
+            udp = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { [self] channel in channel.pipeline.addHandler(DatagramHandler(transport: self)) }
+                .bind(host: listen.host, port: port).get()
+        } catch {
+            try? await server.channel.close()
+            throw TransportError.cannotListen(HostPort(host: listen.host, port: port), reason: "UDP: \(error)")
+        }
+        state.withLockedValue {
+            $0.boundPort = port
+            $0.udpChannel = udp
+        }
+        logger.info("mesh listening", metadata: ["tcp+udp": "\(listen.host):\(port)"])
+        await node.attach(self)
+        await onBound(port)
+        defer { udp.close(promise: nil) }
+        try await withThrowingDiscardingTaskGroup { group in
+            for peer in configuration.peers { group.addTask { await self.dialLoop(peer) } }
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask { await self.runLink(connection, initiator: false, dialled: nil) }
+                }
+            }
+        }
+    }
+
+    /// Every link's pipeline: frames in, frames out, behind an async channel with backpressure
+    /// (reading pauses once 64 frames wait, resumes below 4).
+    static func wrap(_ channel: Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(
+                ByteToMessageHandler(FrameDecoderHandler(maximumFrameBytes: LinkSession.maxNoiseMessage)))
+            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                wrappingChannelSynchronously: channel,
+                configuration: .init(backPressureStrategy: .init(lowWatermark: 4, highWatermark: 64)))
+        }
+    }
+
+    /// Dials `peer` and keeps a link to it: after a failure or a lost link, again after a delay
+    /// that doubles from `backoffStart` to `backoffMax` (with ±50% jitter), reset once a link
+    /// has held for ten seconds.
+    func dialLoop(_ peer: PeerAddress) async {
+        var delay = configuration.backoffStart
+        let clock = ContinuousClock()
+        while !Task.isCancelled {
+            let known = peer.pinned ?? state.withLockedValue { $0.identityAt[peer.address] }
+            if let known, isLinked(known) {
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            let started = clock.now
+            await dialOnce(peer)
+            if clock.now - started > .seconds(10) { delay = configuration.backoffStart }
+            let jitter = Double.random(in: 0.5...1.5)
+            try? await Task.sleep(for: delay * jitter)
+            delay = min(delay * 2, configuration.backoffMax)
+        }
+    }
+
+    /// One attempt to link with `peer` (also used by discovery).
+    public func dialOnce(_ peer: PeerAddress) async {
+        do {
+            let channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(5))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: peer.address.host, port: peer.address.port) { channel in Self.wrap(channel) }
+            await runLink(channel, initiator: true, dialled: peer)
+        } catch {
+            logger.debug("cannot reach peer", metadata: ["peer": "\(peer)", "reason": "\(error)"])
+        }
+    }
+
+    func isLinked(_ peer: NodeID) -> Bool { state.withLockedValue { $0.links[peer] != nil } }
+}
+
+/// Why the transport could not start.
+public enum TransportError: Error, CustomStringConvertible {
+    case cannotListen(HostPort, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotListen(address, reason):
+            "cannot listen for the mesh on \(address): \(reason). Is another node using that port? Pick another with --listen."
+        }
+    }
+}

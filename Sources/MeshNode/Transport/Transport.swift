@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import MeshCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Sodium
+import Wire
+
+/// The node's links (DESIGN.md section 1, "Transport"): TCP for everything, sealed UDP
+/// datagrams for liveness probes, Noise on every link (PROTOCOL.md section 9).
+///
+/// Rules it keeps:
+/// - a link carries frames of at most one Noise message (65,535 bytes); a larger length prefix,
+///   a frame that does not authenticate, or any other protocol error closes that link, with a
+///   rate-limited log line, and the node keeps serving;
+/// - an inbound link from an identity the trust store does not hold is refused; an outbound
+///   link to a pinned identity must reach exactly that identity;
+/// - one link per peer: when both sides dial, the link started by the smaller node ID stays;
+/// - a slow peer holds at most `outboundQueue` messages; beyond that new messages to it are
+///   dropped (and counted), so it cannot grow this node's memory;
+/// - explicit peers are redialled with exponential backoff (0.5 s doubling to 30 s, jittered).
+public final class Transport: Sendable {
+    public struct Configuration: Sendable {
+        public var listen: HostPort
+        public var peers: [PeerAddress]
+        public var maxLinks = 64
+        public var outboundQueue = 256
+        public var handshakeTimeout: Duration = .seconds(10)
+        public var backoffStart: Duration = .milliseconds(500)
+        public var backoffMax: Duration = .seconds(30)
+
+        public init(listen: HostPort, peers: [PeerAddress] = []) {
+            self.listen = listen
+            self.peers = peers
+        }
+    }
+
+    struct LinkHandle: Sendable {
+        var id: UInt64
+        var peer: NodeID
+        var initiator: NodeID
+        var outbound: AsyncStream<[UInt8]>.Continuation
+        var remote: SocketAddress?
+        var udp: SocketAddress?
+        var sealer: DatagramSealer?
+        var opener: DatagramOpener?
+        var since: ContinuousClock.Instant
+    }
+
+    struct State: Sendable {
+        var links: [NodeID: LinkHandle] = [:]
+        var nextLinkID: UInt64 = 0
+        var identityAt: [HostPort: NodeID] = [:]
+        var boundPort: Int?
+        var udpChannel: Channel?
+        var dropped = 0
+    }
+
+    public let configuration: Configuration
+    let node: Node
+    let trust: TrustStore
+    let noiseStatic: NoiseKeyPair
+    let logger: Logger
+    let badInput: RateLimitedLog
+    let state = NIOLockedValueBox(State())
+    let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    let onBound: (@Sendable (Int) async -> Void)?
+
+    /// - Parameter onBound: called with the mesh port once it is bound (for the start banner).
+    public init(configuration: Configuration, node: Node, trust: TrustStore, logger: Logger,
+                onBound: (@Sendable (Int) async -> Void)? = nil) {
+        self.configuration = configuration
+        self.onBound = onBound
+        self.node = node
+        self.trust = trust
+        self.logger = logger
+        badInput = RateLimitedLog(logger: logger)
+        // The Noise static key follows from the identity (a domain-separated hash of its seed),
+        // so it needs no file of its own; the handshake's signature still binds the two.
+        noiseStatic = NoiseKeyPair(privateKey: BLAKE2b.hash(Array("elohim/noise-static/v1".utf8), outputLength: 32,
+                                                            key: node.identity.seed))
+        for peer in configuration.peers { if let id = peer.pinned { trust.trust(id, source: .pinned) } }
+    }
+
+    /// The TCP (and UDP) port bound, once `start` has bound it.
+    public var boundPort: Int? { state.withLockedValue { $0.boundPort } }
+
+    /// Peers with a link now, with the address they were reached at.
+    public var linkedPeers: [(NodeID, String?)] {
+        state.withLockedValue { s in s.links.values.sorted { $0.peer < $1.peer }.map { ($0.peer, $0.remote.map(Self.text)) } }
+    }
+
+    public var droppedMessages: Int { state.withLockedValue { $0.dropped } }
+
+    /// `192.168.1.4:7946` or `[fe80::1]:7946`.
+    static func text(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return address.description }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}

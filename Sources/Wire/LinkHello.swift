@@ -1,0 +1,53 @@
+import Foundation
+import Sodium
+import SwiftProtobuf
+
+/// What a node proves about itself inside the Noise handshake: its Ed25519 identity, signed
+/// over its Noise static key (PROTOCOL.md section 9).
+public struct LinkHello: Hashable, Sendable {
+    /// Domain tag of the signature.
+    public static let signatureContext = Array("elohim/link/v1".utf8)
+
+    public var protocolVersion: UInt32
+    public var identityKey: Ed25519PublicKey
+    public var staticSignature: [UInt8]
+    public var listenPort: UInt16
+
+    public var nodeID: NodeID { NodeID(publicKey: identityKey) }
+
+    /// A hello for `identity` whose Noise static public key is `noiseStatic`.
+    public init(identity: Ed25519KeyPair, noiseStatic: [UInt8], listenPort: UInt16) {
+        protocolVersion = ProtocolVersion.current
+        identityKey = identity.publicKey
+        staticSignature = identity.sign(Self.signatureContext + noiseStatic)
+        self.listenPort = listenPort
+    }
+
+    /// True when the signature binds `noiseStatic` (the key the handshake authenticated) to the identity.
+    public func binds(noiseStatic: [UInt8]) -> Bool {
+        identityKey.isValidSignature(staticSignature, for: Self.signatureContext + noiseStatic)
+    }
+
+    public func serialized() -> [UInt8] {
+        var m = Elohim_Mesh_V1_LinkHello()
+        m.protocolVersion = protocolVersion
+        m.identityKey = Data(identityKey.bytes)
+        m.staticSignature = Data(staticSignature)
+        m.listenPort = UInt32(listenPort)
+        return Array((try? m.serializedData()) ?? Data())
+    }
+
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        let m: Elohim_Mesh_V1_LinkHello
+        do { m = try Elohim_Mesh_V1_LinkHello(serializedBytes: Data(bytes)) } catch { throw .malformed(what: "LinkHello") }
+        guard m.protocolVersion >= ProtocolVersion.minimumSupported else { throw .unsupportedVersion(m.protocolVersion) }
+        guard let key = Ed25519PublicKey(bytes: Array(m.identityKey)) else {
+            throw .badField(message: "LinkHello", field: "identity_key", reason: "must be 32 bytes")
+        }
+        guard m.listenPort <= 65535 else { throw .badField(message: "LinkHello", field: "listen_port", reason: "above 65535") }
+        protocolVersion = m.protocolVersion
+        identityKey = key
+        staticSignature = Array(m.staticSignature)
+        listenPort = UInt16(m.listenPort)
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real processes on loopback, linked in a line A–B–C by --peer (the Transport issue).
+@Suite(.serialized) struct MeshProcessTests {
+    struct Peer: Decodable { let nodeId: String; let state: String; let linked: Bool }
+    struct Peers: Decodable { let peers: [Peer] }
+    struct Notice: Decodable { let origin: String; let text: String; let hops: UInt32 }
+    struct Notices: Decodable { let notices: [Notice] }
+
+    /// A node process with its ports and folder.
+    final class MeshNode {
+        let name: String
+        let data: String
+        let mesh: Int
+        let http: Int
+        var process: ElohimProcess?
+        var id = ""
+
+        init(_ name: String, root: String) {
+            self.name = name
+            data = root + "/" + name
+            mesh = freePort()
+            http = freePort()
+        }
+
+        func start(peers: [MeshNode], extra: [String] = []) async throws {
+            var args = ["node", "run", "--data-dir", data, "--listen", "127.0.0.1:\(mesh)", "--http", "127.0.0.1:\(http)",
+                        "--dead-after", "3"]
+            for p in peers { args += ["--peer", "127.0.0.1:\(p.mesh)"] }
+            let p = try ElohimProcess(args + extra)
+            process = p
+            let banner = try await p.waitForOutput { $0.contains("http:") }
+            id = banner.split(separator: "\n").first { $0.contains("node ID:") }!.split(separator: " ").last.map(String.init)!
+        }
+
+        func get<T: Decodable>(_ path: String, as: T.Type) async throws -> T {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(http)\(path)")!)
+            return try JSONDecoder().decode(T.self, from: data)
+        }
+
+        func notice(_ text: String) async throws -> Int {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)/api/v1/p2p/notices")!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONEncoder().encode(["text": text])
+            let (_, response) = try await URLSession.shared.data(for: request)
+            return (response as! HTTPURLResponse).statusCode
+        }
+
+        func state(of other: MeshNode) async throws -> String? {
+            try await get("/api/v1/p2p/peers", as: Peers.self).peers.first { $0.nodeId == other.id }.map {
+                $0.linked ? $0.state : "unlinked(\($0.state))"
+            }
+        }
+    }
+
+    /// Polls `condition` every 200 ms for up to `seconds`; returns how long it took.
+    @discardableResult
+    func eventually(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws -> Double {
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            if (try? await condition()) == true { return Date().timeIntervalSince(start) }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("not within \(seconds) s: \(what)")
+        throw ProcessTestError.timeout(stdout: what, stderr: "")
+    }
+
+    @Test func lineOfThreeDeliversDetectsAKilledNodeAndResumes() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-mesh-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = MeshNode("a", root: root), b = MeshNode("b", root: root), c = MeshNode("c", root: root)
+        try await b.start(peers: [a, c])
+        try await a.start(peers: [b])
+        try await c.start(peers: [b])
+        try await eventually("A and C linked to B", seconds: 20) {
+            let sa = try await a.state(of: b), sc = try await c.state(of: b)
+            return sa == "alive" && sc == "alive"
+        }
+        #expect(try await a.state(of: c) == nil, "A and C have no link")
+
+        // A broadcast from A reaches C through B.
+        #expect(try await a.notice("from A") == 202)
+        try await eventually("A's notice at C", seconds: 10) {
+            try await c.get("/api/v1/p2p/notices", as: Notices.self).notices.contains { $0.text == "from A" && $0.origin == a.id && $0.hops == 2 }
+        }
+
+        // kill -9 B: A and C mark it dead within the dead timeout (3 s) plus a probe cycle.
+        b.process!.signal(SIGKILL)
+        _ = try await b.process!.waitForExit()
+        let detection = try await eventually("A and C see B dead", seconds: 12) {
+            let sa = try await a.state(of: b), sc = try await c.state(of: b)
+            return (sa == "dead" || sa == "unlinked(dead)") && (sc == "dead" || sc == "unlinked(dead)")
+        }
+        #expect(detection < 12)
+
+        // B restarts on its folder: links come back and broadcasts flow again, both ways.
+        try await b.start(peers: [a, c])
+        try await eventually("B linked and alive again", seconds: 30) {
+            let sa = try await a.state(of: b), sc = try await c.state(of: b)
+            return sa == "alive" && sc == "alive"
+        }
+        #expect(try await c.notice("from C") == 202)
+        try await eventually("C's notice at A", seconds: 10) {
+            try await a.get("/api/v1/p2p/notices", as: Notices.self).notices.contains { $0.text == "from C" }
+        }
+        for n in [a, b, c] { n.process?.signal(SIGTERM) }
+        for n in [a, b, c] { #expect(try await n.process!.waitForExit() == 0, "\(n.name) exits cleanly") }
+    }
+
+    @Test func anUntrustedNodeIsRefused() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-mesh-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = MeshNode("a", root: root), stranger = MeshNode("s", root: root)
+        try await a.start(peers: [])
+        try await stranger.start(peers: [a])
+        try await eventually("A refuses the stranger", seconds: 10) {
+            a.process!.standardError.contains("is not trusted")
+        }
+        #expect(try await a.state(of: stranger) == nil)
+        for n in [a, stranger] { n.process?.signal(SIGTERM) }
+        for n in [a, stranger] { _ = try await n.process!.waitForExit() }
+    }
+}
+
+/// A TCP port free at the time of asking (bound to port 0, then released).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
