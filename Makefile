@@ -3,12 +3,20 @@
 
 SWIFT ?= swift
 ELOHIM := .build/debug/elohim
+VENV := .venv
 ARGS ?=
 
-.PHONY: deps build run test protos clean
+.PHONY: deps venv build run test protos clean
 
 deps:
 	@bash scripts/install-deps.sh
+
+# Python tools the interop tests drive (a standard Noise library), in a virtualenv here.
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/Interop/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r Tests/Interop/requirements.txt
+	touch $@
 
 build: deps
 	$(SWIFT) build --product elohim
@@ -17,14 +25,13 @@ build: deps
 run: build
 	$(ELOHIM) node run $(ARGS)
 
-# Every unit, property and process test, then the simulation suite.
-test: deps
+# Every unit, property, process and interop test, the simulation suite and the LAN test.
+test: deps venv
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
-	bash scripts/test-simulations.sh
+	bash scripts/run-tests.sh
 
-# Regenerates Sources/Wire/Generated (mesh.proto) and Sources/Replicas/Generated (replicas.proto). The output is committed, so
-# only someone changing the protocol needs protoc and protoc-gen-swift.
+# Regenerates Sources/Wire/Generated (mesh.proto) and Sources/Replicas/Generated (replicas.proto).
+# The output is committed, so only someone changing the protocol needs protoc and protoc-gen-swift.
 protos: deps
 	$(SWIFT) build --product protoc-gen-swift
 	protoc --plugin=protoc-gen-swift=.build/debug/protoc-gen-swift \
@@ -33,4 +40,4 @@ protos: deps
 	  --swift_out=Sources/Replicas/Generated --proto_path=Protocol Protocol/replicas.proto
 
 clean:
-	rm -rf .build
+	rm -rf .build $(VENV)

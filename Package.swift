@@ -30,6 +30,7 @@ let package = Package(
         // System libraries (Debian packages; `make deps` installs them).
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .systemLibrary(name: "CAvahi", path: "Sources/CAvahi"),
 
         // Pure modules.
         .target(
@@ -71,6 +72,7 @@ let package = Package(
             name: "MeshNode",
             dependencies: [
                 "MeshCore",
+                "CAvahi",
                 "Replicas",
                 "Wire",
                 "Sodium",

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MeshCore
 import MeshNode
+import Wire
 
 /// `elohim node run`: starts one node and serves until SIGINT or SIGTERM.
 struct NodeRunCommand: AsyncParsableCommand {
@@ -42,6 +43,14 @@ struct NodeRunCommand: AsyncParsableCommand {
                                                           valueName: "peer"))
     var peers: [String] = []
 
+    @Option(name: .customLong("trust"), help: ArgumentHelp(
+        "A node ID to link with wherever it is found (on the LAN by mDNS, or when it dials in). Repeatable.",
+        valueName: "node-id"))
+    var trusted: [String] = []
+
+    @Flag(name: .customLong("no-discovery"), help: "Do not publish or browse mDNS (_elohim._tcp).")
+    var noDiscovery = false
+
     @Option(name: .customLong("gossip"), help: "How broadcasts travel: flood (every link) or tree (a spanning tree, announcements elsewhere).")
     var gossipMode: String = "flood"
 
@@ -57,6 +66,9 @@ struct NodeRunCommand: AsyncParsableCommand {
         do { _ = try HostPort(parsing: listen) } catch { throw ValidationError("--listen: \(error)") }
         for peer in peers {
             do { _ = try PeerAddress(parsing: peer) } catch { throw ValidationError("\(error)") }
+        }
+        for id in trusted {
+            do { _ = try NodeID(parsing: id) } catch { throw ValidationError("--trust: \(error)") }
         }
         guard GossipConfiguration.Mode(rawValue: gossipMode) != nil else { throw ValidationError("--gossip must be flood or tree") }
         guard (1...86_400).contains(deadAfter) else { throw ValidationError("--dead-after must be 1 to 86400 seconds") }
@@ -93,8 +105,11 @@ struct NodeRunCommand: AsyncParsableCommand {
         } catch {
             throw fail("cannot open the trust store: \(error)")
         }
+        for id in trusted { trust.trust(try NodeID(parsing: id), source: .pinned) }
+        var transportConfiguration = Transport.Configuration(listen: meshAddress, peers: peerAddresses)
+        transportConfiguration.discovery = !noDiscovery
         let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host)
-        let transport = Transport(configuration: .init(listen: meshAddress, peers: peerAddresses), node: node, trust: trust,
+        let transport = Transport(configuration: transportConfiguration, endpoint: node, trust: trust,
                                   logger: logger) { port in await banner.mesh(port) }
         let app = buildApplication(node: node, transport: transport, trust: trust, address: httpAddress, logger: logger) { bound in
             await banner.http(bound)

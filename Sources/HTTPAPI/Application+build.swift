@@ -38,7 +38,7 @@ public func buildApplication(
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 public func buildRouter(node: Node, transport: Transport? = nil, trust: TrustStore? = nil) -> Router<BasicRequestContext> {
     let router = Router()
-    HealthRoutes(node: node).register(on: router)
+    HealthRoutes(node: node).register(on: router, transport: transport)
     P2PRoutes(node: node, transport: transport, trust: trust).register(on: router)
     return router
 }

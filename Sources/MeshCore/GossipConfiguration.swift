@@ -43,7 +43,7 @@ public struct GossipConfiguration: Sendable, Equatable {
 }
 
 /// What the router counted. Every field is a running total since the router started.
-public struct GossipCounters: Sendable, Equatable {
+public struct GossipCounters: Sendable, Equatable, Codable {
     public var broadcastsOriginated = 0
     public var delivered = 0
     public var duplicatesDropped = 0

@@ -22,7 +22,7 @@ public struct LivenessConfiguration: Sendable, Equatable {
 }
 
 /// What the liveness core counted since it started.
-public struct LivenessCounters: Sendable, Equatable {
+public struct LivenessCounters: Sendable, Equatable, Codable {
     public var pingsSent = 0
     public var acksSent = 0
     public var pingRequestsSent = 0

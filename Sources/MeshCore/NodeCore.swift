@@ -127,7 +127,7 @@ public struct NodeCore: Sendable {
     }
 
     /// How much the node holds, for memory limits and metrics.
-    public struct Footprint: Sendable, Equatable {
+    public struct Footprint: Sendable, Equatable, Codable {
         public var seen: Int
         public var stored: Int
         public var missing: Int

@@ -24,7 +24,7 @@ public struct ReplicationConfiguration: Sendable, Equatable {
 }
 
 /// What the replication core counted.
-public struct ReplicationCounters: Sendable, Equatable {
+public struct ReplicationCounters: Sendable, Equatable, Codable {
     public var opsWritten = 0
     public var writesRefused = 0
     public var opsFromGossip = 0

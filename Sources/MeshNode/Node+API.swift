@@ -43,6 +43,13 @@ extension Node {
         handle(.broadcast(GossipPayloadCoding.encode(notice: text)))
     }
 
+    /// Counters of the protocol cores, for /diagnostics and /metrics.
+    public func diagnostics() -> NodeDiagnostics {
+        NodeDiagnostics(uptimeSeconds: Double(now.nanoseconds) / 1e9, teams: core.replication.teamIDs.count,
+                        gossip: core.router.counters, liveness: core.liveness.counters,
+                        replication: core.replication.counters, footprint: core.footprint)
+    }
+
     /// The latest notices, newest last.
     public func recentNotices() -> [Notice] { notices }
 
@@ -61,8 +68,8 @@ extension Node {
 }
 
 /// What the transport tells the node.
-extension Node {
-    func attach(_ transport: Transport) {
+extension Node: MeshEndpoint {
+    public func attach(_ transport: Transport) {
         outbound = { [transport] message, peer in transport.send(message, to: peer) }
     }
 
@@ -81,4 +88,13 @@ public enum NoticeError: Error, Equatable, CustomStringConvertible {
         case let .tooLong(n): "a notice is at most \(GossipPayloadCoding.maxNoticeBytes) bytes; this one has \(n)"
         }
     }
+}
+
+public struct NodeDiagnostics: Sendable, Codable {
+    public var uptimeSeconds: Double
+    public var teams: Int
+    public var gossip: GossipCounters
+    public var liveness: LivenessCounters
+    public var replication: ReplicationCounters
+    public var footprint: NodeCore.Footprint
 }

@@ -15,7 +15,7 @@ extension NodeCore.Restored {
         let frames: [GossipFrame] = try database.pool.write { db in
             try db.execute(sql: "DELETE FROM gossip_messages WHERE stored_at_ms < ?", arguments: [cutoff])
             return try Data.fetchAll(db, sql: "SELECT frame FROM gossip_messages ORDER BY stored_at_ms, rowid").compactMap {
-                guard case let .gossip(f)? = try? MeshMessage(serialized: Array($0)) else { return nil }
+                guard case let .gossip(f)? = try? MeshMessage(serialized: $0.byteArray) else { return nil }
                 return f
             }
         }

@@ -20,13 +20,13 @@ enum OpCoding {
         m.hlcLogical = body.hlc.logical
         m.team = body.team.map { Data($0.bytes) } ?? Data()
         m.op = encode(body.operation)
-        return Array((try? m.serializedData()) ?? Data())
+        return ((try? m.serializedData()) ?? Data()).byteArray
     }
 
     static func decode(_ bytes: [UInt8]) throws(OpError) -> OpBody {
         let m: Elohim_Replicas_V1_OpBody
         do { m = try Elohim_Replicas_V1_OpBody(serializedBytes: Data(bytes)) } catch { throw .malformed("OpBody") }
-        guard let key = Ed25519PublicKey(bytes: Array(m.authorKey)) else {
+        guard let key = Ed25519PublicKey(bytes: m.authorKey.byteArray) else {
             throw .badField("author_key", reason: "must be 32 bytes")
         }
         guard m.seq >= 1 else { throw .badField("seq", reason: "starts at 1") }
@@ -141,11 +141,11 @@ enum OpCoding {
     private static func decode(_ t: Elohim_Replicas_V1_TeamOp) throws(OpError) -> TeamOperation {
         switch t.kind {
         case let .createTeam(m)?:
-            return .createTeam(name: try text(m.name, "create_team.name", max: maxNameBytes), nonce: Array(m.nonce))
+            return .createTeam(name: try text(m.name, "create_team.name", max: maxNameBytes), nonce: m.nonce.byteArray)
         case let .renameTeam(m)?:
             return .renameTeam(name: try text(m.name, "rename_team.name", max: maxNameBytes))
         case let .addMember(m)?:
-            guard let key = Ed25519PublicKey(bytes: Array(m.publicKey)) else {
+            guard let key = Ed25519PublicKey(bytes: m.publicKey.byteArray) else {
                 throw .badField("add_member.public_key", reason: "must be 32 bytes")
             }
             return .addMember(publicKey: key, role: try role(m.role, "add_member.role"),
@@ -227,7 +227,7 @@ enum OpCoding {
     }
 
     private static func nodeID(_ d: Data, _ field: String) throws(OpError) -> NodeID {
-        guard let id = NodeID(bytes: Array(d)) else { throw .badField(field, reason: "must be 20 bytes") }
+        guard let id = NodeID(bytes: d.byteArray) else { throw .badField(field, reason: "must be 20 bytes") }
         return id
     }
 

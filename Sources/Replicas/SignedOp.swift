@@ -59,14 +59,14 @@ public struct SignedOp: Hashable, Sendable {
     }
 
     init(_ message: Elohim_Replicas_V1_SignedOp) throws(OpError) {
-        let bodyBytes = Array(message.body)
+        let bodyBytes = message.body.byteArray
         let body = try OpCoding.decode(bodyBytes)
-        guard body.authorKey.isValidSignature(Array(message.signature), for: bodyBytes) else { throw .badSignature }
-        self.init(body: body, bodyBytes: bodyBytes, signature: Array(message.signature))
+        guard body.authorKey.isValidSignature(message.signature.byteArray, for: bodyBytes) else { throw .badSignature }
+        self.init(body: body, bodyBytes: bodyBytes, signature: message.signature.byteArray)
     }
 
     /// The `SignedOp` message bytes.
-    public var serialized: [UInt8] { Array((try? message.serializedData()) ?? Data()) }
+    public var serialized: [UInt8] { ((try? message.serializedData()) ?? Data()).byteArray }
 
     var message: Elohim_Replicas_V1_SignedOp {
         var m = Elohim_Replicas_V1_SignedOp()
@@ -124,7 +124,7 @@ public enum OpBatchCoding {
     public static func encode(_ ops: [SignedOp]) -> [UInt8] {
         var batch = Elohim_Replicas_V1_OpBatch()
         batch.ops = ops.map(\.message)
-        return Array((try? batch.serializedData()) ?? Data())
+        return ((try? batch.serializedData()) ?? Data()).byteArray
     }
 
     /// Decodes and verifies every op; one bad op fails the whole batch (its sender is broken).
@@ -145,7 +145,7 @@ public enum GossipPayloadCoding {
     public static func encode(_ op: SignedOp) -> [UInt8] {
         var p = Elohim_Replicas_V1_GossipPayload()
         p.op = op.message
-        return Array((try? p.serializedData()) ?? Data())
+        return ((try? p.serializedData()) ?? Data()).byteArray
     }
 
     public static func encode(notice text: String) -> [UInt8] {
@@ -153,7 +153,7 @@ public enum GossipPayloadCoding {
         n.text = text
         var p = Elohim_Replicas_V1_GossipPayload()
         p.notice = n
-        return Array((try? p.serializedData()) ?? Data())
+        return ((try? p.serializedData()) ?? Data()).byteArray
     }
 
     /// The op in a broadcast; nil for other payload kinds.

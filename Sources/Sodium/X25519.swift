@@ -42,12 +42,18 @@ public enum ChaChaPoly {
 
     /// Decrypts and authenticates; nil when the tag does not verify.
     public static func open(_ ciphertext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8]? {
+        ciphertext.withUnsafeBytes { open($0, key: key, nonce: nonce, ad: ad) }
+    }
+
+    /// Decrypts bytes where they lie (a receive buffer), into a new array.
+    public static func open(_ ciphertext: UnsafeRawBufferPointer, key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8]? {
         guard key.count == keyByteCount, nonce.count == nonceByteCount, ciphertext.count >= tagByteCount else { return nil }
         Sodium.ready()
         var out = [UInt8](repeating: 0, count: ciphertext.count - tagByteCount)
         var written: UInt64 = 0
-        let rc = crypto_aead_chacha20poly1305_ietf_decrypt(&out, &written, nil, ciphertext, UInt64(ciphertext.count),
-                                                           ad, UInt64(ad.count), nonce, key)
+        let rc = crypto_aead_chacha20poly1305_ietf_decrypt(&out, &written, nil,
+                                                           ciphertext.bindMemory(to: UInt8.self).baseAddress!,
+                                                           UInt64(ciphertext.count), ad, UInt64(ad.count), nonce, key)
         return rc == 0 ? out : nil
     }
 }

@@ -34,20 +34,20 @@ public struct LinkHello: Hashable, Sendable {
         m.identityKey = Data(identityKey.bytes)
         m.staticSignature = Data(staticSignature)
         m.listenPort = UInt32(listenPort)
-        return Array((try? m.serializedData()) ?? Data())
+        return ((try? m.serializedData()) ?? Data()).byteArray
     }
 
     public init(serialized bytes: [UInt8]) throws(WireError) {
         let m: Elohim_Mesh_V1_LinkHello
         do { m = try Elohim_Mesh_V1_LinkHello(serializedBytes: Data(bytes)) } catch { throw .malformed(what: "LinkHello") }
         guard m.protocolVersion >= ProtocolVersion.minimumSupported else { throw .unsupportedVersion(m.protocolVersion) }
-        guard let key = Ed25519PublicKey(bytes: Array(m.identityKey)) else {
+        guard let key = Ed25519PublicKey(bytes: m.identityKey.byteArray) else {
             throw .badField(message: "LinkHello", field: "identity_key", reason: "must be 32 bytes")
         }
         guard m.listenPort <= 65535 else { throw .badField(message: "LinkHello", field: "listen_port", reason: "above 65535") }
         protocolVersion = m.protocolVersion
         identityKey = key
-        staticSignature = Array(m.staticSignature)
+        staticSignature = m.staticSignature.byteArray
         listenPort = UInt16(m.listenPort)
     }
 }

@@ -11,7 +11,7 @@ extension MeshMessage {
         envelope.kind = kind
         envelope.payload = (try? body.serializedData()) ?? Data()
         // Serializing a message we built ourselves cannot fail: no required fields exist in proto3.
-        return Array((try? envelope.serializedData()) ?? Data())
+        return ((try? envelope.serializedData()) ?? Data()).byteArray
     }
 
     /// Reads one Envelope. Throws `WireError.unknownKind` for kinds newer than this node, which
@@ -122,7 +122,7 @@ extension MeshMessage {
             let m: Elohim_Mesh_V1_Gossip = try parse(payload, "Gossip")
             guard m.ttl >= 1 else { throw .badField(message: "Gossip", field: "ttl", reason: "must be at least 1") }
             return .gossip(GossipFrame(origin: try nodeID(m.origin, "Gossip", "origin"), seq: m.seq,
-                                       ttl: m.ttl, hops: m.hops, payload: Array(m.payload)))
+                                       ttl: m.ttl, hops: m.hops, payload: m.payload.byteArray))
         case .ihave:
             let m: Elohim_Mesh_V1_IHave = try parse(payload, "IHave")
             return .iHave(try announcements(m.entries, "IHave"))
@@ -150,11 +150,11 @@ extension MeshMessage {
             for e in m.entries {
                 entries.append(VectorEntry(author: try nodeID(e.author, "SyncVector", "author"), seq: e.seq))
             }
-            return .syncVector(team: Array(m.team), entries: entries, reply: m.reply)
+            return .syncVector(team: m.team.byteArray, entries: entries, reply: m.reply)
         case .syncOps:
             let m: Elohim_Mesh_V1_SyncOps = try parse(payload, "SyncOps")
             guard m.team.count == 32 else { throw .badField(message: "SyncOps", field: "team", reason: "must be 32 bytes") }
-            return .syncOps(team: Array(m.team), ops: Array(m.ops), compressed: m.compressed, more: m.more, count: m.count)
+            return .syncOps(team: m.team.byteArray, ops: m.ops.byteArray, compressed: m.compressed, more: m.more, count: m.count)
         case .ping:
             let m: Elohim_Mesh_V1_Ping = try parse(payload, "Ping")
             return .ping(seq: m.seq, incarnation: m.incarnation)
@@ -200,7 +200,7 @@ extension MeshMessage {
     }
 
     private static func nodeID(_ data: Data, _ message: String, _ field: String) throws(WireError) -> NodeID {
-        guard let id = NodeID(bytes: Array(data)) else {
+        guard let id = NodeID(bytes: data.byteArray) else {
             throw .badField(message: message, field: field, reason: "must be \(NodeID.byteCount) bytes, got \(data.count)")
         }
         return id

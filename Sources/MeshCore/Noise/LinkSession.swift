@@ -162,8 +162,12 @@ public struct LinkSealer: Sendable {
         var offset = 0
         repeat {
             let end = min(offset + LinkSession.fragmentPayload, message.count)
-            let flag: UInt8 = end < message.count ? 1 : 0
-            do { frames.append(try cipher.encrypt([flag] + message[offset..<end])) } catch { throw .noise(error) }
+            // The flag trails the fragment, so the reader drops it without moving the bytes.
+            var plaintext = [UInt8]()
+            plaintext.reserveCapacity(end - offset + 1)
+            plaintext.append(contentsOf: message[offset..<end])
+            plaintext.append(end < message.count ? 1 : 0)
+            do { frames.append(try cipher.encrypt(plaintext)) } catch { throw .noise(error) }
             offset = end
         } while offset < message.count
         return frames
@@ -180,16 +184,27 @@ public struct LinkOpener: Sendable {
     }
 
     public mutating func open(_ frame: [UInt8]) throws(LinkError) -> [[UInt8]] {
-        let plaintext: [UInt8]
-        do { plaintext = try cipher.decrypt(frame) } catch { throw .noise(error) }
-        guard let flag = plaintext.first, flag <= 1 else { throw .badFragment }
-        guard reassembly.count + plaintext.count - 1 <= LinkSession.maxMessageBytes else {
-            throw .messageTooLarge(reassembly.count + plaintext.count - 1)
+        let result = frame.withUnsafeBytes { raw -> Result<[[UInt8]], LinkError> in
+            do throws(LinkError) { return .success(try open(raw)) } catch { return .failure(error) }
         }
-        reassembly += plaintext.dropFirst()
-        guard flag == 0 else { return [] }
+        return try result.get()
+    }
+
+    /// Opens a frame in place (the transport passes its receive buffer: no copy).
+    public mutating func open(_ frame: UnsafeRawBufferPointer) throws(LinkError) -> [[UInt8]] {
+        var plaintext: [UInt8]
+        do { plaintext = try cipher.decrypt(frame) } catch { throw .noise(error) }
+        guard let flag = plaintext.popLast(), flag <= 1 else { throw .badFragment }
+        guard reassembly.count + plaintext.count <= LinkSession.maxMessageBytes else {
+            throw .messageTooLarge(reassembly.count + plaintext.count)
+        }
+        if flag == 1 {
+            reassembly += plaintext
+            return []
+        }
+        if reassembly.isEmpty { return [plaintext] }
         defer { reassembly = [] }
-        return [reassembly]
+        return [reassembly + plaintext]
     }
 }
 

@@ -61,7 +61,16 @@ public struct NoiseCipherState: Sendable {
 
     /// Decrypts with the next nonce; a failure leaves the counter where it was.
     public mutating func decrypt(_ ciphertext: [UInt8], ad: [UInt8] = []) throws(NoiseError) -> [UInt8] {
-        guard let key else { return ciphertext }
+        guard key != nil else { return ciphertext }
+        let result = ciphertext.withUnsafeBytes { raw -> Result<[UInt8], NoiseError> in
+            do throws(NoiseError) { return .success(try decrypt(raw, ad: ad)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Decrypts bytes in place of a receive buffer.
+    public mutating func decrypt(_ ciphertext: UnsafeRawBufferPointer, ad: [UInt8] = []) throws(NoiseError) -> [UInt8] {
+        guard let key else { return Array(ciphertext) }
         guard nonce < UInt64.max else { throw .nonceExhausted }
         guard let plaintext = ChaChaPoly.open(ciphertext, key: key, nonce: nonceBytes, ad: ad) else {
             throw .decryptFailed

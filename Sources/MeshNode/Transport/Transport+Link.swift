@@ -44,9 +44,10 @@ extension Transport {
                 guard let (sealer, opener) = session.halves, let keys = session.datagramKeys else { return }
                 let (linkID, stream) = try register(hello, initiator: initiator, remote: remote, keys: keys)
                 defer { Task { await self.unregister(hello.nodeID, linkID: linkID) } }
+                count { $0.linksOpened += 1 }
                 logger.info("link up", metadata: ["peer": "\(hello.nodeID.short)", "at": "\(where_)",
                                                   "noise": "\(session.pattern?.rawValue ?? "?")"])
-                await node.linkEstablished(hello.nodeID)
+                await endpoint.linkEstablished(hello.nodeID)
                 try await pump(peer: hello.nodeID, frames: &frames, outbound: outbound, stream: stream, sealer: sealer,
                                opener: opener, channel: connection.channel)
             }
@@ -54,6 +55,7 @@ extension Transport {
         } catch LinkRefusal.duplicate(let peer) {
             logger.debug("second link to a peer closed: one link per peer", metadata: ["peer": "\(peer.short)"])
         } catch let refusal as LinkRefusal {
+            count { $0.linksRefused += 1 }
             badInput.warning("refused", "link refused: \(refusal)", metadata: ["at": "\(where_)"])
         } catch {
             badInput.warning("link-error", "link closed: \(error)", metadata: ["at": "\(where_)"])
@@ -63,7 +65,7 @@ extension Transport {
 
     private func makeSession(initiator: Bool, dialled: PeerAddress?) throws -> (LinkSession, NodeID?) {
         let port = UInt16(clamping: state.withLockedValue { $0.boundPort } ?? 0)
-        let hello = LinkHello(identity: node.identity, noiseStatic: noiseStatic.publicKey, listenPort: port)
+        let hello = LinkHello(identity: endpoint.identity, noiseStatic: noiseStatic.publicKey, listenPort: port)
         let ephemeral = Sodium.randomBytes(count: 32)
         guard initiator, let dialled else {
             return (LinkSession(responderWith: hello, noiseStatic: noiseStatic, ephemeralPrivateKey: ephemeral), nil)
@@ -85,7 +87,7 @@ extension Transport {
     private func admit(_ hello: LinkHello, session: LinkSession, initiator: Bool, expected: NodeID?,
                        dialled: PeerAddress?) throws {
         let peer = hello.nodeID
-        guard peer != node.nodeID else { throw LinkRefusal.selfLink }
+        guard peer != endpoint.nodeID else { throw LinkRefusal.selfLink }
         if initiator, let dialled {
             if let pinned = dialled.pinned, pinned != peer { throw LinkRefusal.wrongIdentity(expected: pinned, found: peer) }
             state.withLockedValue { $0.identityAt[dialled.address] = peer }
@@ -100,7 +102,7 @@ extension Transport {
     private func register(_ hello: LinkHello, initiator: Bool, remote: SocketAddress?,
                           keys: (send: [UInt8], receive: [UInt8])) throws -> (UInt64, AsyncStream<[UInt8]>) {
         let peer = hello.nodeID
-        let starter = initiator ? node.nodeID : peer
+        let starter = initiator ? endpoint.nodeID : peer
         let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self,
                                                             bufferingPolicy: .bufferingOldest(configuration.outboundQueue))
         var udp = remote
@@ -115,7 +117,7 @@ extension Transport {
             guard s.links[peer] != nil || s.links.count < configuration.maxLinks else { throw LinkRefusal.tooManyLinks }
             s.nextLinkID += 1
             s.links[peer] = LinkHandle(id: s.nextLinkID, peer: peer, initiator: starter, outbound: continuation,
-                                       remote: remote, udp: udp, sealer: DatagramSealer(key: keys.send, sender: node.nodeID),
+                                       remote: remote, udp: udp, sealer: DatagramSealer(key: keys.send, sender: endpoint.nodeID),
                                        opener: DatagramOpener(key: keys.receive), since: ContinuousClock.now)
             return (s.nextLinkID, stream)
         }
@@ -129,7 +131,7 @@ extension Transport {
         }
         if wasCurrent {
             logger.info("link down", metadata: ["peer": "\(peer.short)"])
-            await node.linkLost(peer)
+            await endpoint.linkLost(peer)
         }
     }
 
@@ -144,14 +146,21 @@ extension Transport {
                 var sealer = sealer
                 defer { channel.close(promise: nil) }
                 for await envelope in stream {
-                    for frame in try sealer.seal(envelope) { try await outbound.write(.frame(frame, allocator: channel.allocator)) }
+                    for frame in try sealer.seal(envelope) {
+                        try await outbound.write(.frame(frame, allocator: channel.allocator))
+                        self.count { $0.framesSent += 1; $0.bytesSent += frame.count + 4 }
+                    }
                 }
             }
             var opener = opener
             while let buffer = try await frames.next() {
-                for message in try opener.open(Array(buffer: buffer)) {
+                count { $0.framesReceived += 1; $0.bytesReceived += buffer.readableBytes + 4 }
+                let opened = buffer.withUnsafeReadableBytes { raw -> Result<[[UInt8]], LinkError> in
+                    do throws(LinkError) { return .success(try opener.open(raw)) } catch { return .failure(error) }
+                }
+                for message in try opened.get() {
                     do {
-                        await node.receiveFromPeer(try MeshMessage(serialized: message), from: peer)
+                        await endpoint.receiveFromPeer(try MeshMessage(serialized: message), from: peer)
                     } catch WireError.unknownKind(let kind) {
                         logger.debug("unknown message kind dropped", metadata: ["kind": "\(kind)", "peer": "\(peer.short)"])
                     }

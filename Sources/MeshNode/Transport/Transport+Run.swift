@@ -47,11 +47,16 @@ extension Transport: Service {
             $0.udpChannel = udp
         }
         logger.info("mesh listening", metadata: ["tcp+udp": "\(listen.host):\(port)"])
-        await node.attach(self)
+        await endpoint.attach(self)
         await onBound(port)
-        defer { udp.close(promise: nil) }
+        if configuration.discovery { startDiscovery(port: port) }
+        defer {
+            udp.close(promise: nil)
+            state.withLockedValue { $0.discovery }?.stop()
+        }
         try await withThrowingDiscardingTaskGroup { group in
             for peer in configuration.peers { group.addTask { await self.dialLoop(peer) } }
+            if configuration.discovery { group.addTask { await self.dialDiscovered() } }
             try await server.executeThenClose { inbound in
                 for try await connection in inbound {
                     group.addTask { await self.runLink(connection, initiator: false, dialled: nil) }
@@ -107,6 +112,51 @@ extension Transport: Service {
     }
 
     func isLinked(_ peer: NodeID) -> Bool { state.withLockedValue { $0.links[peer] != nil } }
+
+    // MARK: Discovery
+
+    private func startDiscovery(port: Int) {
+        let discovery = Discovery.start(me: endpoint.nodeID, port: port, txt: txtRecord(pairingTag: nil), logger: logger) {
+            [weak self] found in
+            self?.state.withLockedValue { $0.visible[found.serviceName] = found }
+        } onLost: { [weak self] name in
+            _ = self?.state.withLockedValue { $0.visible.removeValue(forKey: name) }
+        }
+        state.withLockedValue { $0.discovery = discovery }
+    }
+
+    /// TXT record: node ID, protocol version, and the rendezvous tag of an open pairing code.
+    func txtRecord(pairingTag: String?) -> [String: String] {
+        ["id": endpoint.nodeID.description, "v": "\(ProtocolVersion.current)", "pair": pairingTag ?? ""]
+    }
+
+    /// Announces (or withdraws, with nil) the rendezvous tag of an open pairing code.
+    public func setPairingTag(_ tag: String?) {
+        let discovery = state.withLockedValue { s -> Discovery? in
+            s.pairingTag = tag
+            return s.discovery
+        }
+        discovery?.update(txt: txtRecord(pairingTag: tag))
+    }
+
+    /// Nodes on the LAN right now.
+    public var visiblePeers: [Discovery.Found] {
+        state.withLockedValue { s in s.visible.keys.sorted().map { s.visible[$0]! } }
+    }
+
+    /// Every two seconds, links with the trusted nodes mDNS shows that have no link yet.
+    private func dialDiscovered() async {
+        while !Task.isCancelled {
+            let candidates = state.withLockedValue { s in
+                s.visible.values.compactMap { f -> PeerAddress? in
+                    guard let id = f.node, s.links[id] == nil, trust.isTrusted(id) else { return nil }
+                    return PeerAddress(address: f.address, pinned: id)
+                }.sorted { $0.description < $1.description }
+            }
+            for peer in candidates { await dialOnce(peer) }
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
 }
 
 /// Why the transport could not start.

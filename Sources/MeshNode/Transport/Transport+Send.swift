@@ -28,12 +28,14 @@ extension Transport {
         var buffer = channel.allocator.buffer(capacity: datagram.count)
         buffer.writeBytes(datagram)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        count { $0.datagramsSent += 1; $0.bytesSent += datagram.count }
         return true
     }
 
     /// A datagram arrived: open it with its sender's keys; drop (and log, rate-limited) what
     /// does not open.
     func receiveDatagram(_ bytes: [UInt8], from address: SocketAddress) {
+        count { $0.datagramsReceived += 1; $0.bytesReceived += bytes.count }
         guard let sender = Datagram.sender(of: bytes) else {
             badInput.warning("datagram", "unreadable datagram dropped", metadata: ["from": "\(address)"])
             return
@@ -49,7 +51,7 @@ extension Transport {
             badInput.warning("datagram", "datagram that does not open dropped", metadata: ["from": "\(address)"])
             return
         }
-        Task { await node.receiveFromPeer(message, from: sender) }
+        Task { await endpoint.receiveFromPeer(message, from: sender) }
     }
 }
 

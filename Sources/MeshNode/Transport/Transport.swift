@@ -29,6 +29,8 @@ public final class Transport: Sendable {
         public var handshakeTimeout: Duration = .seconds(10)
         public var backoffStart: Duration = .milliseconds(500)
         public var backoffMax: Duration = .seconds(30)
+        /// Publish and browse `_elohim._tcp` through Avahi.
+        public var discovery = true
 
         public init(listen: HostPort, peers: [PeerAddress] = []) {
             self.listen = listen
@@ -55,10 +57,29 @@ public final class Transport: Sendable {
         var boundPort: Int?
         var udpChannel: Channel?
         var dropped = 0
+        /// Nodes seen on the LAN by mDNS, by service name.
+        var visible: [String: Discovery.Found] = [:]
+        var discovery: Discovery?
+        var pairingTag: String?
+        var stats = TransportStats()
+    }
+
+    /// What crossed the wire since the transport started (frame bodies plus their 4-byte
+    /// length; datagrams whole).
+    public struct TransportStats: Sendable, Equatable, Codable {
+        public var bytesSent = 0
+        public var bytesReceived = 0
+        public var framesSent = 0
+        public var framesReceived = 0
+        public var datagramsSent = 0
+        public var datagramsReceived = 0
+        public var messagesDropped = 0
+        public var linksOpened = 0
+        public var linksRefused = 0
     }
 
     public let configuration: Configuration
-    let node: Node
+    let endpoint: any MeshEndpoint
     let trust: TrustStore
     let noiseStatic: NoiseKeyPair
     let logger: Logger
@@ -68,18 +89,18 @@ public final class Transport: Sendable {
     let onBound: (@Sendable (Int) async -> Void)?
 
     /// - Parameter onBound: called with the mesh port once it is bound (for the start banner).
-    public init(configuration: Configuration, node: Node, trust: TrustStore, logger: Logger,
+    public init(configuration: Configuration, endpoint: any MeshEndpoint, trust: TrustStore, logger: Logger,
                 onBound: (@Sendable (Int) async -> Void)? = nil) {
         self.configuration = configuration
         self.onBound = onBound
-        self.node = node
+        self.endpoint = endpoint
         self.trust = trust
         self.logger = logger
         badInput = RateLimitedLog(logger: logger)
         // The Noise static key follows from the identity (a domain-separated hash of its seed),
         // so it needs no file of its own; the handshake's signature still binds the two.
         noiseStatic = NoiseKeyPair(privateKey: BLAKE2b.hash(Array("elohim/noise-static/v1".utf8), outputLength: 32,
-                                                            key: node.identity.seed))
+                                                            key: endpoint.identity.seed))
         for peer in configuration.peers { if let id = peer.pinned { trust.trust(id, source: .pinned) } }
     }
 
@@ -91,7 +112,15 @@ public final class Transport: Sendable {
         state.withLockedValue { s in s.links.values.sorted { $0.peer < $1.peer }.map { ($0.peer, $0.remote.map(Self.text)) } }
     }
 
-    public var droppedMessages: Int { state.withLockedValue { $0.dropped } }
+    public var stats: TransportStats {
+        state.withLockedValue { s in
+            var out = s.stats
+            out.messagesDropped = s.dropped
+            return out
+        }
+    }
+
+    func count(_ body: (inout TransportStats) -> Void) { state.withLockedValue { body(&$0.stats) } }
 
     /// `192.168.1.4:7946` or `[fe80::1]:7946`.
     static func text(_ address: SocketAddress) -> String {

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# What `make test` runs once the packages are in place: the unit, property and process tests
+# (`swift test`), the simulation suite, and the LAN test in network namespaces. D-Bus and
+# avahi-daemon are started for the run where missing, and stopped again afterwards.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/local-avahi.sh start
+trap 'bash scripts/local-avahi.sh stop' EXIT
+
+status=0
+swift test --skip-build || status=1
+bash scripts/test-simulations.sh || status=1
+bash scripts/test-lan.sh || status=1
+if [[ $status -ne 0 ]]; then echo "make test: FAILED (see above)"; else echo "make test: all passed"; fi
+exit $status
