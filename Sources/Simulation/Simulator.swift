@@ -350,6 +350,7 @@ public final class Simulator {
         case let .syncVector(_, entries, reply): "sync-vector of \(entries.count) author(s)\(reply ? ", reply wanted" : "")"
         case let .syncOps(_, ops, compressed, more, count):
             "sync-ops \(count) op(s) in \(ops.count) bytes\(compressed ? " zstd" : "")\(more ? ", more to come" : "")"
+        case let .pair(p): p.name
         case let .treeAdvert(a): "tree-advert root n\(indexOf[a.root] ?? -1) distance \(a.distance) parent \(a.parent.map { "n\(indexOf[$0] ?? -1)" } ?? "none")"
         }
     }

@@ -71,7 +71,7 @@ enum TraceTag {
 /// Stable numbers for message kinds in the trace and the per-kind counts.
 enum KindCode: Int, CaseIterable {
     case gossip, iHave, graft, prune, want, digest, ping, ack, pingReq, indirectAck, suspect, alive, treeAdvert
-    case syncVector, syncOps
+    case syncVector, syncOps, pair
 
     init(_ m: MeshMessage) {
         switch m {
@@ -90,6 +90,7 @@ enum KindCode: Int, CaseIterable {
         case .treeAdvert: self = .treeAdvert
         case .syncVector: self = .syncVector
         case .syncOps: self = .syncOps
+        case .pair: self = .pair
         }
     }
 }

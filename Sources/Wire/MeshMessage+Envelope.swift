@@ -113,6 +113,8 @@ extension MeshMessage {
             m.target = Data(target.bytes)
             m.incarnation = incarnation
             return (.alive, m)
+        case let .pair(p):
+            return p.protobufBody()
         }
     }
 
@@ -174,6 +176,8 @@ extension MeshMessage {
         case .alive:
             let m: Elohim_Mesh_V1_Alive = try parse(payload, "Alive")
             return .alive(target: try nodeID(m.target, "Alive", "target"), incarnation: m.incarnation)
+        case .pairRequest, .pairResponse, .pairConfirm, .pairResult:
+            return .pair(try PairingMessage.decode(kind: kind, payload: payload)!)
         case .unspecified:
             throw .badField(message: "Envelope", field: "kind", reason: "is unspecified")
         case let .UNRECOGNIZED(raw):

@@ -21,6 +21,8 @@ public enum MeshMessage: Hashable, Sendable {
     // (Replicas reads them).
     case syncVector(team: [UInt8], entries: [VectorEntry], reply: Bool)
     case syncOps(team: [UInt8], ops: [UInt8], compressed: Bool, more: Bool, count: UInt32)
+    // Pairing by code; only on a link that is pairing, never relayed.
+    case pair(PairingMessage)
 
     /// A short name for logs, metrics and traces.
     public var kindName: String {
@@ -40,6 +42,7 @@ public enum MeshMessage: Hashable, Sendable {
         case .alive: "alive"
         case .syncVector: "sync-vector"
         case .syncOps: "sync-ops"
+        case let .pair(p): p.kindName
         }
     }
 }

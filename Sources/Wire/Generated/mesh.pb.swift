@@ -54,6 +54,12 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
   /// Anti-entropy of replicated ops (PROTOCOL.md section 8).
   case syncVector // = 20
   case syncOps // = 21
+
+  /// Pairing by code (PROTOCOL.md section 10); only on a link that is pairing.
+  case pairRequest // = 30
+  case pairResponse // = 31
+  case pairConfirm // = 32
+  case pairResult // = 33
   case UNRECOGNIZED(Int)
 
   init() {
@@ -78,6 +84,10 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 15: self = .alive
     case 20: self = .syncVector
     case 21: self = .syncOps
+    case 30: self = .pairRequest
+    case 31: self = .pairResponse
+    case 32: self = .pairConfirm
+    case 33: self = .pairResult
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -100,6 +110,10 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .alive: return 15
     case .syncVector: return 20
     case .syncOps: return 21
+    case .pairRequest: return 30
+    case .pairResponse: return 31
+    case .pairConfirm: return 32
+    case .pairResult: return 33
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -122,6 +136,10 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     .alive,
     .syncVector,
     .syncOps,
+    .pairRequest,
+    .pairResponse,
+    .pairConfirm,
+    .pairResult,
   ]
 
 }
@@ -420,6 +438,88 @@ nonisolated struct Elohim_Mesh_V1_SyncOps: Sendable {
   init() {}
 }
 
+/// Pairing (PROTOCOL.md section 10): CPace over ristretto255/SHA-512 keyed by the OMNI code.
+/// Joiner -> inviter: the code's tag (which open code), the joiner's CPace share Ya, and its
+/// Ed25519 identity key (the CPace associated data ADa).
+nonisolated struct Elohim_Mesh_V1_PairRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var tag: String = String()
+
+  /// 32 bytes
+  var share: Data = Data()
+
+  /// 32 bytes
+  var identityKey: Data = Data()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// Inviter -> joiner: Yb, ADb (identity key), the key-confirmation tag Tb and the inviter's
+/// signature over the session.
+nonisolated struct Elohim_Mesh_V1_PairResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var share: Data = Data()
+
+  var identityKey: Data = Data()
+
+  /// 64 bytes
+  var confirmation: Data = Data()
+
+  /// 64 bytes
+  var signature: Data = Data()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// Joiner -> inviter: Ta and the joiner's signature over the session.
+nonisolated struct Elohim_Mesh_V1_PairConfirm: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var confirmation: Data = Data()
+
+  var signature: Data = Data()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// Inviter -> joiner: the verdict. On success, the team the joiner was added to, if any.
+nonisolated struct Elohim_Mesh_V1_PairResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var accepted: Bool = false
+
+  /// a PairingRefusal code when not accepted
+  var refusal: String = String()
+
+  /// for the user
+  var message: String = String()
+
+  /// 32 bytes, or empty
+  var team: Data = Data()
+
+  var role: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
 /// The payload of the Noise handshake message that carries the sender's static key (PROTOCOL.md
 /// section 9). It proves that the Noise static key belongs to the node's Ed25519 identity.
 nonisolated struct Elohim_Mesh_V1_LinkHello: Sendable {
@@ -448,7 +548,7 @@ nonisolated struct Elohim_Mesh_V1_LinkHello: Sendable {
 fileprivate nonisolated let _protobuf_package = "elohim.mesh.v1"
 
 nonisolated extension Elohim_Mesh_V1_Kind: SwiftProtobuf._ProtoNameProviding {
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{1}KIND_TREE_ADVERT\0\u{2}\u{3}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0\u{2}\u{5}KIND_SYNC_VECTOR\0\u{1}KIND_SYNC_OPS\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{1}KIND_TREE_ADVERT\0\u{2}\u{3}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0\u{2}\u{5}KIND_SYNC_VECTOR\0\u{1}KIND_SYNC_OPS\0\u{2}\u{9}KIND_PAIR_REQUEST\0\u{1}KIND_PAIR_RESPONSE\0\u{1}KIND_PAIR_CONFIRM\0\u{1}KIND_PAIR_RESULT\0")
 }
 
 nonisolated extension Elohim_Mesh_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1090,6 +1190,176 @@ nonisolated extension Elohim_Mesh_V1_SyncOps: SwiftProtobuf.Message, SwiftProtob
     if lhs.compressed != rhs.compressed {return false}
     if lhs.more != rhs.more {return false}
     if lhs.count != rhs.count {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_PairRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".PairRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}tag\0\u{1}share\0\u{3}identity_key\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.tag) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.share) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.identityKey) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.tag.isEmpty {
+      try visitor.visitSingularStringField(value: self.tag, fieldNumber: 1)
+    }
+    if !self.share.isEmpty {
+      try visitor.visitSingularBytesField(value: self.share, fieldNumber: 2)
+    }
+    if !self.identityKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.identityKey, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_PairRequest, rhs: Elohim_Mesh_V1_PairRequest) -> Bool {
+    if lhs.tag != rhs.tag {return false}
+    if lhs.share != rhs.share {return false}
+    if lhs.identityKey != rhs.identityKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_PairResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".PairResponse"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}share\0\u{3}identity_key\0\u{1}confirmation\0\u{1}signature\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.share) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.identityKey) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.confirmation) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.share.isEmpty {
+      try visitor.visitSingularBytesField(value: self.share, fieldNumber: 1)
+    }
+    if !self.identityKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.identityKey, fieldNumber: 2)
+    }
+    if !self.confirmation.isEmpty {
+      try visitor.visitSingularBytesField(value: self.confirmation, fieldNumber: 3)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_PairResponse, rhs: Elohim_Mesh_V1_PairResponse) -> Bool {
+    if lhs.share != rhs.share {return false}
+    if lhs.identityKey != rhs.identityKey {return false}
+    if lhs.confirmation != rhs.confirmation {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_PairConfirm: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".PairConfirm"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}confirmation\0\u{1}signature\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.confirmation) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.confirmation.isEmpty {
+      try visitor.visitSingularBytesField(value: self.confirmation, fieldNumber: 1)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_PairConfirm, rhs: Elohim_Mesh_V1_PairConfirm) -> Bool {
+    if lhs.confirmation != rhs.confirmation {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_PairResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".PairResult"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}accepted\0\u{1}refusal\0\u{1}message\0\u{1}team\0\u{1}role\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.accepted) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.refusal) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.team) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.accepted != false {
+      try visitor.visitSingularBoolField(value: self.accepted, fieldNumber: 1)
+    }
+    if !self.refusal.isEmpty {
+      try visitor.visitSingularStringField(value: self.refusal, fieldNumber: 2)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 3)
+    }
+    if !self.team.isEmpty {
+      try visitor.visitSingularBytesField(value: self.team, fieldNumber: 4)
+    }
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_PairResult, rhs: Elohim_Mesh_V1_PairResult) -> Bool {
+    if lhs.accepted != rhs.accepted {return false}
+    if lhs.refusal != rhs.refusal {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.team != rhs.team {return false}
+    if lhs.role != rhs.role {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
