@@ -40,5 +40,7 @@ public func buildRouter(node: Node, transport: Transport? = nil, trust: TrustSto
     let router = Router()
     HealthRoutes(node: node).register(on: router, transport: transport)
     P2PRoutes(node: node, transport: transport, trust: trust).register(on: router)
+    PairingRoutes(node: node).register(on: router)
+    TeamRoutes(node: node).register(on: router)
     return router
 }

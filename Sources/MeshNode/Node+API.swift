@@ -71,6 +71,8 @@ extension Node {
 extension Node: MeshEndpoint {
     public func attach(_ transport: Transport) {
         outbound = { [transport] message, peer in transport.send(message, to: peer) }
+        self.transport = transport
+        announceOpenCodes()
     }
 
     public func linkEstablished(_ peer: NodeID) { handle(.linkUp(peer)) }

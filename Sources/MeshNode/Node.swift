@@ -41,6 +41,12 @@ public actor Node: Service {
     static let noticeLimit = 100
     /// Replica changes, conflicts and peer changes, for the API's event stream.
     public nonisolated let events: AsyncStream<NodeEvent>
+    /// Pairing by code: the codes handed out and the runs under way (Node+Pairing.swift).
+    var desk: PairingDesk
+    /// The transport, once it has started (pairing dials and announces through it).
+    var transport: Transport?
+    /// Re-announces open codes (so expired ones disappear from mDNS).
+    var pairingAnnouncer: Task<Void, Never>?
 
     /// Opens the data folder at `dataDirectory`: lock, identity (made on first start),
     /// database (checked and migrated), then rebuilds the replicas from the stored ops.
@@ -76,6 +82,11 @@ public actor Node: Service {
             throw .storage(.cannotOpen(database.path, reason: "\(error)"))
         }
         core = NodeCore(identity: identity, configuration: configuration, restored: restored)
+        do {
+            desk = PairingDesk(identity: identity, book: InviteBook(invites: try database.loadInvites()))
+        } catch {
+            throw .storage(.cannotOpen(database.path, reason: "cannot read the pairing codes: \(error)"))
+        }
         let teams = core.replication.teamIDs
         logger.info("node opened", metadata: [
             "data": "\(folder.url.path)", "identity": "\(loaded.created ? "created" : "loaded")",
@@ -91,6 +102,7 @@ public actor Node: Service {
         try? await gracefulShutdown()
         logger.info("shutting down: storing documents and closing the database")
         timerTask?.cancel()
+        pairingAnnouncer?.cancel()
         for team in core.replication.teamIDs { saveSnapshot(team, force: true) }
         for (_, waiting) in waitingWrites { waiting.resume(returning: .refused(.invalid, "the node is shutting down")) }
         waitingWrites.removeAll()
@@ -149,4 +161,6 @@ public enum NodeEvent: Sendable {
     case replicaChanged(ReplicaChange)
     case peerStatus(NodeID, PeerStatus)
     case notice(Notice)
+    /// A device paired with this node (as inviter or joiner).
+    case paired(NodeID, team: TeamID?)
 }

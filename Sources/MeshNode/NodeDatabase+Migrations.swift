@@ -64,6 +64,28 @@ extension NodeDatabase {
             }
         }
 
+        // Pairing codes this node handed out (PairingInvite): they outlive restarts, and the
+        // attempt count is written before each answer so a crash cannot reset it. The code is
+        // kept in clear because the inviter needs it to run CPace; the database is the node's own.
+        migrator.registerMigration("2026-11-28 pairing invites") { db in
+            try db.create(table: "pairing_invites") { t in
+                t.primaryKey("id", .text)
+                t.column("code", .text).notNull()
+                t.column("created_ms", .integer).notNull()
+                t.column("expires_ms", .integer).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("used_by", .text)
+                t.column("used_ms", .integer)
+                t.column("revoked", .boolean).notNull()
+                t.column("grant_team", .blob)
+                t.column("grant_role", .text)
+                t.column("grant_invite_op", .blob)
+            }
+            // Where a peer was reached when it was paired by dialling it, so the link is
+            // redialled after restarts even without mDNS.
+            try db.alter(table: "trusted_peers") { t in t.add(column: "address", .text) }
+        }
+
         return migrator
     }
 }

@@ -109,6 +109,23 @@ import Wire
         #expect(throws: InviteError.notOpen(q.invite.id, .revoked)) { try q.inviter.book.revoke(id: q.invite.id, at: 2_000) }
     }
 
+    /// A node answers pairing runs while a code it made is live or lately ended (so a late
+    /// joiner learns "already used"), and offers no pairing surface otherwise.
+    @Test func pairingIsAnsweredOnlyAroundLiveCodes() throws {
+        var p = Self.parties()
+        #expect(PairingDesk(identity: Ed25519KeyPair.generate(using: &p.rng)).book.answersPairing(at: 2_000) == false)
+        _ = Self.run(&p, code: p.invite.code)
+        #expect(p.inviter.book.invite(id: p.invite.id)?.status(at: 3_000) == .used)
+        #expect(p.inviter.book.answersPairing(at: 3_000), "a used code is still answered for")
+        let expiry = p.invite.expiresMs
+        #expect(p.inviter.book.answersPairing(at: expiry + InviteBook.answerWindowMs - 1))
+        #expect(!p.inviter.book.answersPairing(at: expiry + InviteBook.answerWindowMs))
+
+        var q = Self.parties(seed: 3)
+        _ = try q.inviter.book.revoke(id: q.invite.id, at: 2_000)
+        #expect(!q.inviter.book.answersPairing(at: 2_000), "revoking the only code closes the surface")
+    }
+
     @Test func unknownTagIsRefusedWithoutCountingAnything() throws {
         var p = Self.parties()
         var other = try OmniCode(parsing: "ZZZZ-ZZZZ")

@@ -79,6 +79,10 @@ public struct LinkSession: Sendable {
     /// The pattern this session runs (nil for a responder before the first frame).
     public var pattern: NoisePattern? { handshake?.pattern }
 
+    /// The Noise handshake hash once established: unique to this link, the same on both ends,
+    /// so it serves as a channel binding (Noise specification section 11.2), e.g. for pairing.
+    public var channelBinding: [UInt8]? { isEstablished ? handshake?.handshakeHash : nil }
+
     /// The initiator's first frame: a pattern byte, then the first handshake message (which in
     /// IK already carries this node's hello).
     public mutating func firstFrame() throws(LinkError) -> [UInt8] {

@@ -27,6 +27,17 @@ public struct InviteBook: Sendable {
 
     public func open(at nowMs: UInt64) -> [PairingInvite] { invites.filter { $0.status(at: nowMs) == .open } }
 
+    /// How long after a code's expiry the node still answers pairing runs about it.
+    public static let answerWindowMs: UInt64 = 86_400_000
+
+    /// Whether an untrusted peer may start a pairing run here: while any code is within its
+    /// lifetime, or expired less than `answerWindowMs` ago. Used and burned codes count, so a
+    /// late joiner is told "already used" or "burned" instead of seeing a closed link; a node
+    /// that never made a code offers no pairing surface at all.
+    public func answersPairing(at nowMs: UInt64) -> Bool {
+        invites.contains { !$0.revoked && nowMs < $0.expiresMs + Self.answerWindowMs }
+    }
+
     /// The tags to announce, sorted.
     public func announcedTags(at nowMs: UInt64) -> [String] { open(at: nowMs).map(\.code.tag).sorted() }
 
@@ -86,9 +97,29 @@ public struct InviteBook: Sendable {
     }
 }
 
+extension InviteBook {
+    /// Reads a lifetime as people type it: a number and a unit, `s`, `m`, `h` or `d`
+    /// (`7d`, `12h`, `30m`); a bare number is seconds.
+    public static func lifetimeMs(parsing text: String) throws(InviteError) -> UInt64 {
+        let t = text.trimmingWhitespace().lowercased()
+        let units: [Character: UInt64] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        var digits = Substring(t)
+        var unit: UInt64 = 1_000
+        if let last = t.last, let u = units[last] {
+            unit = u
+            digits = digits.dropLast()
+        }
+        guard let n = UInt64(digits), n <= maxLifetimeMs else { throw .badLifetimeText(text) }
+        let ms = n * unit
+        guard (minLifetimeMs...maxLifetimeMs).contains(ms) else { throw .badLifetime(ms) }
+        return ms
+    }
+}
+
 /// Why an invite could not be made or changed.
 public enum InviteError: Error, Equatable, Sendable, CustomStringConvertible {
     case badLifetime(UInt64)
+    case badLifetimeText(String)
     case tooManyOpen
     case noSuchInvite(String)
     case notOpen(String, InviteStatus)
@@ -97,6 +128,8 @@ public enum InviteError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .badLifetime(ms):
             "an invite lives between 1 minute and 30 days; \(ms / 1000) s is outside that (try --expires 7d)"
+        case let .badLifetimeText(text):
+            "'\(text)' is not a lifetime: write a number and a unit, s, m, h or d (for example 7d or 12h)"
         case .tooManyOpen:
             "\(InviteBook.maxOpen) codes are open already: revoke one (elohim invite revoke ID) or wait for one to be used"
         case let .noSuchInvite(id): "no invite \(id): list them with `elohim invite list`"

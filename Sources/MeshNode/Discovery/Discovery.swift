@@ -19,6 +19,9 @@ public final class Discovery: @unchecked Sendable {
         public var node: NodeID?
         public var address: HostPort
         public var txt: [String: String]
+
+        /// The rendezvous tags of the pairing codes the node has open (TXT `pair`).
+        public var pairingTags: [String] { (txt["pair"] ?? "").split(separator: ",").map(String.init) }
     }
 
     private let poll: OpaquePointer
@@ -32,6 +35,8 @@ public final class Discovery: @unchecked Sendable {
     private let logger: Logger
     private let onFound: @Sendable (Found) -> Void
     private let onLost: @Sendable (String) -> Void
+    /// Services browsed, by name, so `refresh` can resolve them again (guarded by the poll lock).
+    private var browsed: [String: (interface: AvahiIfIndex, proto: AvahiProtocol, type: String, domain: String)] = [:]
 
     private init(poll: OpaquePointer, me: NodeID, port: UInt16, txt: [String: String], logger: Logger,
                  onFound: @escaping @Sendable (Found) -> Void, onLost: @escaping @Sendable (String) -> Void) {
@@ -97,6 +102,19 @@ public final class Discovery: @unchecked Sendable {
                                                         AvahiPublishFlags(rawValue: 0), serviceName, Self.serviceType, nil, list)
     }
 
+    /// Resolves every browsed service again, so TXT changes (a pairing tag announced after
+    /// the first resolution) reach `onFound`. Resolution is asynchronous.
+    public func refresh() {
+        avahi_threaded_poll_lock(poll)
+        defer { avahi_threaded_poll_unlock(poll) }
+        guard let client else { return }
+        for name in browsed.keys.sorted() {
+            let b = browsed[name]!
+            _ = avahi_service_resolver_new(client, b.interface, b.proto, name, b.type, b.domain, AvahiProtocol(AVAHI_PROTO_INET),
+                                           AvahiLookupFlags(rawValue: 0), resolveCallback, Unmanaged.passUnretained(self).toOpaque())
+        }
+    }
+
     // MARK: Avahi thread
 
     fileprivate func clientChanged(_ c: OpaquePointer?, _ state: AvahiClientState) {
@@ -152,11 +170,17 @@ public final class Discovery: @unchecked Sendable {
                              _ name: UnsafePointer<CChar>?, _ type: UnsafePointer<CChar>?, _ domain: UnsafePointer<CChar>?) {
         switch event {
         case AVAHI_BROWSER_NEW:
+            if let name, let type, let domain {
+                browsed[String(cString: name)] = (interface, proto, String(cString: type), String(cString: domain))
+            }
             _ = avahi_service_resolver_new(avahi_service_browser_get_client(b), interface, proto, name, type, domain,
                                            AvahiProtocol(AVAHI_PROTO_INET), AvahiLookupFlags(rawValue: 0), resolveCallback,
                                            Unmanaged.passUnretained(self).toOpaque())
         case AVAHI_BROWSER_REMOVE:
-            if let name { onLost(String(cString: name)) }
+            if let name {
+                browsed[String(cString: name)] = nil
+                onLost(String(cString: name))
+            }
         default:
             break
         }

@@ -1,8 +1,13 @@
+import MeshCore
 import Sodium
 import Wire
 
 /// What the transport serves: the node (or, in benchmarks, a counter). It learns of links
 /// coming and going and receives every message; it gets the transport to send through.
+///
+/// Pairing: a link from an identity nobody trusts may pair by code (PROTOCOL.md section 10).
+/// The transport moves the pairing messages; the endpoint decides every step (its
+/// `PairingDesk`). The defaults refuse pairing, for endpoints that hold no codes.
 public protocol MeshEndpoint: AnyObject, Sendable {
     var identity: Ed25519KeyPair { get }
     var nodeID: NodeID { get }
@@ -10,4 +15,41 @@ public protocol MeshEndpoint: AnyObject, Sendable {
     func linkEstablished(_ peer: NodeID) async
     func linkLost(_ peer: NodeID) async
     func receiveFromPeer(_ message: MeshMessage, from peer: NodeID) async
+
+    /// True when an inbound link from an unknown identity may try to pair (a code is open).
+    func acceptsPairing() async -> Bool
+    /// Starts a run as joiner on a link just established: the first message to send.
+    func pairingStart(code: OmniCode, session: UInt64, channel: PairingChannel) async -> PairingMessage
+    /// A pairing message arrived on `session`: what to send and whether the run is over.
+    func pairingReceive(_ message: PairingMessage, session: UInt64, channel: PairingChannel) async -> PairingReply
+    /// The link of `session` closed (after any outcome, or before one).
+    func pairingEnded(session: UInt64) async
+}
+
+/// The endpoint's answer to one pairing message.
+public struct PairingReply: Sendable {
+    public var send: [PairingMessage]
+    public var verdict: Verdict
+
+    public enum Verdict: Sendable {
+        case continuing
+        case paired(PairingDesk.PairedPeer)
+        case failed(PairingFailure)
+    }
+
+    public init(send: [PairingMessage], verdict: Verdict) {
+        self.send = send
+        self.verdict = verdict
+    }
+}
+
+extension MeshEndpoint {
+    public func acceptsPairing() async -> Bool { false }
+    public func pairingStart(code: OmniCode, session: UInt64, channel: PairingChannel) async -> PairingMessage {
+        .result(PairResult(accepted: false, refusal: PairingRefusal.badRequest.rawValue, message: "this endpoint does not pair"))
+    }
+    public func pairingReceive(_ message: PairingMessage, session: UInt64, channel: PairingChannel) async -> PairingReply {
+        PairingReply(send: [], verdict: .failed(.refused(.badRequest, message: "this endpoint does not pair")))
+    }
+    public func pairingEnded(session: UInt64) async {}
 }

@@ -8,7 +8,12 @@ import Wire
 extension Transport {
     /// One link from connection to close: handshake (with a deadline), trust check, then a
     /// reader and a writer until either ends.
-    func runLink(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, initiator: Bool, dialled: PeerAddress?) async {
+    ///
+    /// When `joining` is set, the link first runs a pairing exchange as joiner; an inbound
+    /// link from an identity nobody trusts runs one as inviter while the endpoint has codes
+    /// open. A pairing that succeeds leaves the link up as an ordinary link.
+    func runLink(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, initiator: Bool, dialled: PeerAddress?,
+                 joining: JoinAttempt? = nil) async {
         let remote = connection.channel.remoteAddress
         let where_ = dialled?.description ?? remote.map(Self.text) ?? "?"
         let deadline = Task {
@@ -40,8 +45,25 @@ extension Transport {
                 }
                 deadline.cancel()
                 let hello = peerHello!
-                try admit(hello, session: session, initiator: initiator, expected: expected, dialled: dialled)
-                guard let (sealer, opener) = session.halves, let keys = session.datagramKeys else { return }
+                guard var (sealer, opener) = session.halves, let keys = session.datagramKeys,
+                      let binding = session.channelBinding else { return }
+                if let joining {
+                    guard hello.nodeID != endpoint.nodeID else { throw LinkRefusal.selfLink }
+                    let paired = try await runPairing(joining: joining, peer: hello, binding: binding, frames: &frames,
+                                                      outbound: outbound, sealer: &sealer, opener: &opener, channel: connection.channel)
+                    trust.trust(hello.nodeID, source: .paired, noiseStatic: session.remoteStatic, address: joining.address)
+                    count { $0.pairingsSucceeded += 1 }
+                    joining.report(.success(paired))
+                } else if !initiator, hello.nodeID != endpoint.nodeID, !trust.isTrusted(hello.nodeID), await endpoint.acceptsPairing() {
+                    guard takePairingSlot() else { throw LinkRefusal.pairingBusy }
+                    defer { releasePairingSlot() }
+                    _ = try await runPairing(joining: nil, peer: hello, binding: binding, frames: &frames, outbound: outbound,
+                                             sealer: &sealer, opener: &opener, channel: connection.channel)
+                    trust.trust(hello.nodeID, source: .paired, noiseStatic: session.remoteStatic)
+                    count { $0.pairingsSucceeded += 1 }
+                } else {
+                    try admit(hello, session: session, initiator: initiator, expected: expected, dialled: dialled)
+                }
                 let (linkID, stream) = try register(hello, initiator: initiator, remote: remote, keys: keys)
                 defer { Task { await self.unregister(hello.nodeID, linkID: linkID) } }
                 count { $0.linksOpened += 1 }
@@ -52,12 +74,19 @@ extension Transport {
                                opener: opener, channel: connection.channel)
             }
         } catch is CancellationError {
+            joining?.report(.failure(.incomplete))
+        } catch let failure as PairingFailure {
+            count { $0.pairingsFailed += 1 }
+            joining?.report(.failure(failure))
+            badInput.warning("pairing", "pairing failed: \(failure)", metadata: ["at": "\(where_)"])
         } catch LinkRefusal.duplicate(let peer) {
             logger.debug("second link to a peer closed: one link per peer", metadata: ["peer": "\(peer.short)"])
         } catch let refusal as LinkRefusal {
+            joining?.report(.failure(.unreachable("the link to \(where_) was refused: \(refusal)")))
             count { $0.linksRefused += 1 }
             badInput.warning("refused", "link refused: \(refusal)", metadata: ["at": "\(where_)"])
         } catch {
+            joining?.report(.failure(.unreachable("the link to \(where_) failed: \(error)")))
             badInput.warning("link-error", "link closed: \(error)", metadata: ["at": "\(where_)"])
         }
         deadline.cancel()
@@ -188,6 +217,7 @@ enum LinkRefusal: Error, CustomStringConvertible {
     case unknownIdentity(NodeID)
     case duplicate(NodeID)
     case tooManyLinks
+    case pairingBusy
 
     var description: String {
         switch self {
@@ -196,6 +226,7 @@ enum LinkRefusal: Error, CustomStringConvertible {
         case let .unknownIdentity(id): "node \(id) is not trusted: pair with it, or give it with --peer"
         case let .duplicate(id): "a link to \(id.short) already exists"
         case .tooManyLinks: "the link limit is reached"
+        case .pairingBusy: "too many pairings at once; try again in a few seconds"
         }
     }
 }

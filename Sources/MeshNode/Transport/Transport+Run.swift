@@ -53,10 +53,14 @@ extension Transport: Service {
         defer {
             udp.close(promise: nil)
             state.withLockedValue { $0.discovery }?.stop()
+            // Links a pairing opened run outside this task group: finishing their outbound
+            // streams closes them too.
+            state.withLockedValue { s in for link in s.links.values { link.outbound.finish() } }
         }
         try await withThrowingDiscardingTaskGroup { group in
             for peer in configuration.peers { group.addTask { await self.dialLoop(peer) } }
             if configuration.discovery { group.addTask { await self.dialDiscovered() } }
+            group.addTask { await self.redialPaired() }
             try await server.executeThenClose { inbound in
                 for try await connection in inbound {
                     group.addTask { await self.runLink(connection, initiator: false, dialled: nil) }
@@ -116,7 +120,7 @@ extension Transport: Service {
     // MARK: Discovery
 
     private func startDiscovery(port: Int) {
-        let discovery = Discovery.start(me: endpoint.nodeID, port: port, txt: txtRecord(pairingTag: nil), logger: logger) {
+        let discovery = Discovery.start(me: endpoint.nodeID, port: port, txt: txtRecord(pairingTags: state.withLockedValue { $0.pairingTags }), logger: logger) {
             [weak self] found in
             self?.state.withLockedValue { $0.visible[found.serviceName] = found }
         } onLost: { [weak self] name in
@@ -125,23 +129,59 @@ extension Transport: Service {
         state.withLockedValue { $0.discovery = discovery }
     }
 
-    /// TXT record: node ID, protocol version, and the rendezvous tag of an open pairing code.
-    func txtRecord(pairingTag: String?) -> [String: String] {
-        ["id": endpoint.nodeID.description, "v": "\(ProtocolVersion.current)", "pair": pairingTag ?? ""]
+    /// TXT record: node ID, protocol version, and the rendezvous tags of the open pairing
+    /// codes, comma-separated (at most 16 × 5 bytes, well inside a TXT string's 255).
+    func txtRecord(pairingTags: [String]) -> [String: String] {
+        ["id": endpoint.nodeID.description, "v": "\(ProtocolVersion.current)", "pair": pairingTags.joined(separator: ",")]
     }
 
-    /// Announces (or withdraws, with nil) the rendezvous tag of an open pairing code.
-    public func setPairingTag(_ tag: String?) {
+    /// Announces the rendezvous tags of the open pairing codes (none withdraws them). Only
+    /// updates mDNS when they changed.
+    public func setPairingTags(_ tags: [String]) {
         let discovery = state.withLockedValue { s -> Discovery? in
-            s.pairingTag = tag
+            guard s.pairingTags != tags else { return nil }
+            s.pairingTags = tags
             return s.discovery
         }
-        discovery?.update(txt: txtRecord(pairingTag: tag))
+        discovery?.update(txt: txtRecord(pairingTags: tags))
+    }
+
+    /// Asks mDNS for every peer's current TXT record (answers arrive asynchronously).
+    public func refreshDiscovery() { state.withLockedValue { $0.discovery }?.refresh() }
+
+    /// A node on the LAN that announces `tag`, if mDNS shows one now.
+    public func announcer(of tag: String) -> Discovery.Found? {
+        visiblePeers.first { $0.pairingTags.contains(tag) }
     }
 
     /// Nodes on the LAN right now.
     public var visiblePeers: [Discovery.Found] {
         state.withLockedValue { s in s.visible.keys.sorted().map { s.visible[$0]! } }
+    }
+
+    /// Every two seconds, redials the peers this node paired with by dialling an address
+    /// (kept in the trust store) that have no link: each with its own backoff, 1 s doubling
+    /// to `backoffMax`. Explicit `--peer` addresses have their own loops.
+    private func redialPaired() async {
+        let explicit = Set(configuration.peers.map(\.address))
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            let due = state.withLockedValue { s in
+                trust.all.compactMap { e -> PeerAddress? in
+                    guard e.source == .paired, let address = e.address, !explicit.contains(address), s.links[e.node] == nil,
+                          (s.redialAt[address]?.at ?? now) <= now else { return nil }
+                    return PeerAddress(address: address, pinned: e.node)
+                }
+            }
+            for peer in due {
+                await dialOnce(peer)
+                state.withLockedValue { s in
+                    let delay = min((s.redialAt[peer.address]?.delay ?? .milliseconds(500)) * 2, configuration.backoffMax)
+                    s.redialAt[peer.address] = (ContinuousClock.now + delay, s.links[peer.pinned!] != nil ? .milliseconds(500) : delay)
+                }
+            }
+            try? await Task.sleep(for: .seconds(2))
+        }
     }
 
     /// Every two seconds, links with the trusted nodes mDNS shows that have no link yet.

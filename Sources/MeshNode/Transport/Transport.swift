@@ -31,6 +31,10 @@ public final class Transport: Sendable {
         public var backoffMax: Duration = .seconds(30)
         /// Publish and browse `_elohim._tcp` through Avahi.
         public var discovery = true
+        /// A pairing run (after the Noise handshake) must finish within this.
+        public var pairingTimeout: Duration = .seconds(30)
+        /// Inbound links pairing at once; more are refused until one ends.
+        public var maxPairingLinks = 4
 
         public init(listen: HostPort, peers: [PeerAddress] = []) {
             self.listen = listen
@@ -60,7 +64,11 @@ public final class Transport: Sendable {
         /// Nodes seen on the LAN by mDNS, by service name.
         var visible: [String: Discovery.Found] = [:]
         var discovery: Discovery?
-        var pairingTag: String?
+        var pairingTags: [String] = []
+        var nextPairingSession: UInt64 = 0
+        var pairingLinks = 0
+        /// When each paired address may be redialled next (backoff), by address.
+        var redialAt: [HostPort: (at: ContinuousClock.Instant, delay: Duration)] = [:]
         var stats = TransportStats()
     }
 
@@ -76,6 +84,8 @@ public final class Transport: Sendable {
         public var messagesDropped = 0
         public var linksOpened = 0
         public var linksRefused = 0
+        public var pairingsSucceeded = 0
+        public var pairingsFailed = 0
     }
 
     public let configuration: Configuration

@@ -17,6 +17,8 @@ public final class TrustStore: @unchecked Sendable {
         public var node: NodeID
         public var source: Source
         public var noiseStatic: [UInt8]?
+        /// Where this node dialled the peer when pairing with it (redialled after restarts).
+        public var address: HostPort?
     }
 
     private let database: NodeDatabase
@@ -25,12 +27,14 @@ public final class TrustStore: @unchecked Sendable {
 
     public init(database: NodeDatabase) throws {
         self.database = database
-        let rows = try database.pool.read { db in try Row.fetchAll(db, sql: "SELECT node_id, source, noise_static FROM trusted_peers") }
+        let rows = try database.pool.read { db in try Row.fetchAll(db, sql: "SELECT node_id, source, noise_static, address FROM trusted_peers") }
         for row in rows {
             let text: String = row["node_id"]
             guard let id = try? NodeID(parsing: text), let source = Source(rawValue: row["source"]) else { continue }
             let key: Data? = row["noise_static"]
-            entries[id] = Entry(node: id, source: source, noiseStatic: key.map { Array($0) })
+            let address: String? = row["address"]
+            entries[id] = Entry(node: id, source: source, noiseStatic: key.map { Array($0) },
+                                address: address.flatMap { try? HostPort(parsing: $0) })
         }
     }
 
@@ -40,21 +44,24 @@ public final class TrustStore: @unchecked Sendable {
 
     public var all: [Entry] { lock.withLock { entries.values.sorted { $0.node < $1.node } } }
 
-    /// Trusts `node` (keeping a stronger source it already had) and remembers its Noise key.
-    public func trust(_ node: NodeID, source: Source, noiseStatic: [UInt8]? = nil) {
+    /// Trusts `node` (keeping a stronger source it already had) and remembers its Noise key
+    /// and the address it was paired at.
+    public func trust(_ node: NodeID, source: Source, noiseStatic: [UInt8]? = nil, address: HostPort? = nil) {
         let entry: Entry = lock.withLock {
             var e = entries[node] ?? Entry(node: node, source: source, noiseStatic: nil)
             if source != .address { e.source = source }
             if let noiseStatic { e.noiseStatic = noiseStatic }
+            if let address { e.address = address }
             entries[node] = e
             return e
         }
         try? database.pool.write { db in
             try db.execute(sql: """
-                INSERT INTO trusted_peers (node_id, source, noise_static, added_at_ms) VALUES (?, ?, ?, ?)
-                ON CONFLICT(node_id) DO UPDATE SET source = excluded.source, noise_static = excluded.noise_static
+                INSERT INTO trusted_peers (node_id, source, noise_static, added_at_ms, address) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(node_id) DO UPDATE SET source = excluded.source, noise_static = excluded.noise_static,
+                    address = excluded.address
                 """, arguments: [node.description, entry.source.rawValue, entry.noiseStatic.map { Data($0) },
-                                 Int64(Date().timeIntervalSince1970 * 1000)])
+                                 Int64(Date().timeIntervalSince1970 * 1000), entry.address?.description])
         }
     }
 
