@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The simulation suite: every scenario in Simulations/ over its seeds
-# (333 in all, Simulations/README.md). Runs the release build: the 1,000-node scenario is ten times
+# (363 in all, Simulations/README.md). Runs the release build: the 1,000-node scenario is ten times
 # slower in a debug build. Fails when any seed fails; each failure prints its replay command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,11 +18,12 @@ declare -A seeds=(
   [team-partition]=1..30
   [team-claims]=1..30
   [team-crash]=1..30
+  [team-pairing]=1..30
 )
 
 failed=0
 for scenario in line-3 random-50-loss partition-heal crash-churn dead-detection-loss random-1000 \
-                team-partition team-claims team-crash; do
+                team-partition team-claims team-crash team-pairing; do
   echo "== $scenario (seeds ${seeds[$scenario]})"
   if ! "$elohim" sim run "Simulations/$scenario.json" --seeds "${seeds[$scenario]}"; then
     failed=1

@@ -11,6 +11,13 @@ enum SimulationReportFormat {
         return gossipLine(r, wallSeconds: wallSeconds) + "\n    team: \(t.acknowledgedOps) ops acknowledged, \(t.opsInLog) in the log, "
             + "\(t.conflicts) conflicts, \(t.refusedWrites) refused, \(t.guestRejections) guest ops rejected, "
             + "sync \(t.syncBytesSent) B for \(t.syncOpBytesMissing) B missing (ratio \(fixed(t.syncBytesRatio, 2))), \(converged)"
+            + (r.pairing.map(pairingLine) ?? "")
+    }
+
+    static func pairingLine(_ p: PairingReport) -> String {
+        let time = p.pairingMs.isEmpty ? "-" : "\(fixed(p.pairingMs[p.pairingMs.count / 2], 0)) ms p50"
+        return "\n    pairing: \(p.runs) runs, \(p.attempts) attempts, \(p.paired) paired, "
+            + "\(p.failedAttempts) failed on both sides, right code to verdict \(time)"
     }
 
     static func gossipLine(_ r: RunReport, wallSeconds: Double) -> String {

@@ -30,6 +30,8 @@ public struct RunReport: Sendable {
     public var peakQueue: Int
     /// Present when the scenario has a team workload.
     public var team: TeamReport?
+    /// Present when the scenario has pairing runs.
+    public var pairing: PairingReport?
 
     public var passed: Bool { failures.isEmpty }
 
@@ -85,6 +87,8 @@ extension Observations {
         }
         let teamCheck = sim.teamReport(components: parts)
         failures += teamCheck?.failures ?? []
+        let pairingCheck = sim.pairingReport()
+        failures += pairingCheck?.failures ?? []
         // Always checked: a core must only send over links it has.
         if !sendsWithoutLink.isEmpty { failures.append("link rule: " + sendsWithoutLink.prefix(3).joined(separator: "; ")) }
 
@@ -108,7 +112,7 @@ extension Observations {
             events: sim.eventsHandled,
             simulatedSeconds: Double(scenario.durationMs) / 1000,
             peakQueue: sim.queue.peak,
-            team: teamCheck?.report
+            team: teamCheck?.report, pairing: pairingCheck?.report
         )
     }
 }

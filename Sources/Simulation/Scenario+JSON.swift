@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import Replicas
 
 extension Scenario {
     /// Reads a scenario strictly: a missing required key, an unknown key, a value of the wrong
@@ -23,14 +24,19 @@ extension Scenario {
         let workload = try Self.workload(o.value("workload"), nodes: Int(nodes), durationMs: duration)
         let team = try o.value("team").map { v throws(ScenarioError) in try Self.team(v, nodes: Int(nodes), durationMs: duration) }
         let expect = try Self.expectations(o.array("expect") ?? [])
+        let pairings = try Self.pairings(o.array("pairings") ?? [], team: team, nodes: Int(nodes), durationMs: duration)
         try o.finish(known: ["name", "nodes", "topology", "durationMs", "gossip", "liveness", "network", "events",
-                             "workload", "team", "expect"])
+                             "workload", "team", "pairings", "expect"])
+        if pairings.isEmpty && expect.contains(.pairingsAsExpected) {
+            throw ScenarioError("expect", "'pairingsAsExpected' needs a \"pairings\" list")
+        }
         let teamExpectations: [Expectation] = [.replicasConverged, .noAcknowledgedOpLost, .singleOwner, .noGuestOpApplied]
         if team == nil, let e = expect.first(where: teamExpectations.contains) {
             throw ScenarioError("expect", "'\(e.rawValue)' needs a \"team\" section")
         }
         self.init(name: name, nodes: Int(nodes), topology: topology, durationMs: duration, gossip: gossip,
-                  liveness: liveness, network: network, events: events, workload: workload, team: team, expect: expect)
+                  liveness: liveness, network: network, events: events, workload: workload, team: team, expect: expect,
+                  pairings: pairings)
     }
 
     private static func topology(_ v: JSONValue, nodes: Int) throws(ScenarioError) -> TopologySpec {
@@ -219,6 +225,45 @@ extension Scenario {
         if let x = try o.integer("endMs", in: 0...durationMs) { t.endMs = x }
         try o.finish(known: ["admins", "guests", "items", "writes", "claimRaces", "guestWrites", "startMs", "endMs"])
         return t
+    }
+
+    /// The pairing runs: each inviter must be node 0 or an Admin, each joiner a node that is in
+    /// no other run and not an inviter, so the team setup leaves it out.
+    private static func pairings(_ list: [JSONValue], team: TeamWorkload?, nodes: Int,
+                                 durationMs: Int64) throws(ScenarioError) -> [PairingRun] {
+        guard !list.isEmpty else { return [] }
+        guard let team else { throw ScenarioError("pairings", "needs a \"team\" section: a code grants a team role") }
+        guard list.count <= nodes else { throw ScenarioError("pairings", "more runs than nodes") }
+        var out: [PairingRun] = []
+        let node: ClosedRange<Int64> = 0...Int64(nodes - 1)
+        for (i, v) in list.enumerated() {
+            let path = "pairings[\(i)]"
+            var o = try StrictObject(v, at: path)
+            guard let at = try o.integer("atMs", in: 0...durationMs) else { throw ScenarioError("\(path).atMs", "is required") }
+            guard let inviter = try o.integer("inviter", in: node).map(Int.init) else { throw ScenarioError("\(path).inviter", "is required") }
+            guard let joiner = try o.integer("joiner", in: node).map(Int.init) else { throw ScenarioError("\(path).joiner", "is required") }
+            var run = PairingRun(atMs: at, inviter: inviter, joiner: joiner)
+            if let name = try o.string("role") {
+                guard let role = Role(name: name), role != .superAdmin else {
+                    throw ScenarioError("\(path).role", "unknown role '\(name)'; use admin, member or guest")
+                }
+                run.role = role
+            }
+            if let n = try o.integer("wrongTries", in: 0...10) { run.wrongTries = Int(n) }
+            try o.finish(known: ["atMs", "inviter", "joiner", "role", "wrongTries"])
+            guard inviter <= team.admins else {
+                throw ScenarioError("\(path).inviter", "node \(inviter) is not an Admin (node 0 and nodes 1...\(team.admins) are)")
+            }
+            guard joiner != inviter else { throw ScenarioError("\(path).joiner", "a node cannot pair with itself") }
+            guard joiner > team.admins else {
+                throw ScenarioError("\(path).joiner", "node \(joiner) is an Admin, a member from the start; pick a node above \(team.admins)")
+            }
+            guard !out.contains(where: { $0.joiner == joiner }) else {
+                throw ScenarioError("\(path).joiner", "node \(joiner) already joins in an earlier run")
+            }
+            out.append(run)
+        }
+        return out
     }
 
     private static func expectations(_ list: [JSONValue]) throws(ScenarioError) -> [Expectation] {

@@ -1,4 +1,5 @@
 import MeshCore
+import Replicas
 
 /// A simulation scenario: the mesh, its network, what happens to it, and what must hold.
 /// Read from JSON by `Scenario(json:)`; Simulations/README.md documents every key.
@@ -15,6 +16,8 @@ public struct Scenario: Sendable, Equatable {
     /// A team replicated across the nodes, and the writes its members make; nil for none.
     public var team: TeamWorkload?
     public var expect: [Expectation]
+    /// Devices that join the team by code during the run (needs a team).
+    public var pairings: [PairingRun] = []
 
     /// Limits on what a scenario may ask for, so a typo cannot exhaust the machine.
     public enum Limits {
@@ -94,6 +97,17 @@ public struct TeamWorkload: Sendable, Equatable {
     public var endMs: Int64?
 }
 
+/// One device joining the team by spoken code: at `atMs` the inviter (an Admin) opens a code
+/// that grants `role`; the joiner, not a member until then, tries `wrongTries` wrong codes and
+/// then the right one, each attempt a pairing run over a direct link between the two.
+public struct PairingRun: Sendable, Equatable {
+    public var atMs: Int64
+    public var inviter: Int
+    public var joiner: Int
+    public var role: Role = .member
+    public var wrongTries: Int = 0
+}
+
 /// An invariant checked over the run (Simulations/README.md says exactly what each means).
 public enum Expectation: String, Sendable, Equatable, CaseIterable {
     case allDelivered
@@ -106,4 +120,5 @@ public enum Expectation: String, Sendable, Equatable, CaseIterable {
     case noAcknowledgedOpLost
     case singleOwner
     case noGuestOpApplied
+    case pairingsAsExpected
 }

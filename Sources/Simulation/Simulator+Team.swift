@@ -16,6 +16,7 @@ extension Simulator {
 
     func role(ofNode i: Int) -> Role {
         guard let t = scenario.team else { return .member }
+        if let run = scenario.pairings.first(where: { $0.joiner == i }) { return run.role }
         if i == 0 { return .superAdmin }
         if i <= t.admins { return .admin }
         if i >= scenario.nodes - t.guests { return .guest }
@@ -44,7 +45,8 @@ extension Simulator {
         let founder = 0
         write(founder, createTeam: "sim team")
         guard let team = teamID else { return }
-        for i in 1..<nodes.count {
+        // Nodes that join by code later are left out: the pairing run adds them.
+        for i in 1..<nodes.count where !scenario.pairings.contains(where: { $0.joiner == i }) {
             write(founder, .addMember(publicKey: nodes[i].keys.publicKey, role: role(ofNode: i), invite: nil), team: team)
         }
         write(founder, .defineWorkflow(name: "repairs", stages: [
@@ -125,7 +127,7 @@ extension Simulator {
         handle(i, .createTeam(name: name, nonce: nonce, wallMs: wallClock(i), request: nextRequest))
     }
 
-    private func write(_ i: Int, _ op: TeamOperation, team: TeamID, unchecked: Bool = false) {
+    func write(_ i: Int, _ op: TeamOperation, team: TeamID, unchecked: Bool = false) {
         nextRequest += 1
         trace.record(TraceTag.write, at: now, [Int64(i), Int64(nextRequest)], line: "n\(i) writes \(op.name)")
         handle(i, .write(team: team, op, wallMs: wallClock(i), request: nextRequest, unchecked: unchecked))
@@ -147,6 +149,7 @@ extension Simulator {
     }
 
     func writeCompleted(_ outcome: WriteOutcome, by i: Int) {
+        lastWriteOutcome = outcome
         switch outcome {
         case let .applied(op), let .conflict(op, _):
             if !nodes[i].disk.persistedIDs.contains(op.id) {

@@ -27,6 +27,8 @@ public final class Simulator {
         var timerGeneration: UInt64 = 0
         var scheduledTimer: Int64?
         var wallClockOffsetMs: Int64 = 0
+        /// The node's pairing desk (its codes are restored from `disk` on restart).
+        var desk: PairingDesk
     }
 
     /// What a node's storage keeps across a crash.
@@ -38,6 +40,8 @@ public final class Simulator {
         var teamLogs: [TeamID: [SignedOp]] = [:]
         var teamOrder: [TeamID] = []
         var persistedIDs: Set<OpID> = []
+        /// The node's pairing codes, as last stored.
+        var invites: [PairingInvite] = []
     }
 
     enum Event {
@@ -49,6 +53,11 @@ public final class Simulator {
         case teamSetup
         case team(Int)
         case convergenceProbe
+        case pairingOpen(run: Int)
+        case pairingAttempt(run: Int)
+        case pairingArrive(run: Int, attempt: Int, toJoiner: Bool, life: Int, message: PairingMessage)
+        case pairingTimeout(run: Int, attempt: Int)
+        case pairingClosed(run: Int, attempt: Int, life: Int)
     }
 
     var nodes: [SimNode] = []
@@ -74,6 +83,12 @@ public final class Simulator {
     var convergence: (heal: Int64, at: Int64, rounds: Int)?
     var convergenceStartVectors: Int?
 
+    // Pairing runs (Simulator+Pairing.swift).
+    var pairingRNG: SeededGenerator
+    var pairingRuns: [PairingRunState] = []
+    /// The outcome of the last write handed to a node (its core answers within `handle`).
+    var lastWriteOutcome: WriteOutcome?
+
     public init(scenario: Scenario, seed: UInt64, trace: TraceRecorder = TraceRecorder()) {
         self.scenario = scenario
         self.seed = seed
@@ -84,6 +99,7 @@ public final class Simulator {
         workloadRNG = master.fork(3)
         var idRNG = master.fork(4)
         teamRNG = master.fork(5)
+        pairingRNG = master.fork(6)
         topology = Topology.build(scenario.topology, nodes: scenario.nodes, using: &topologyRNG)
         observations = Observations(scenario: scenario, topology: topology)
         for a in 0..<scenario.nodes {
@@ -99,7 +115,7 @@ public final class Simulator {
             indexOf[id] = i
             nodes.append(SimNode(id: id, keys: keys,
                                  core: NodeCore(identity: keys, configuration: Self.coreConfiguration(scenario)),
-                                 rng: Self.nodeGenerator(seed: seed, node: i, life: 0)))
+                                 rng: Self.nodeGenerator(seed: seed, node: i, life: 0), desk: PairingDesk(identity: keys)))
         }
     }
 
@@ -114,6 +130,7 @@ public final class Simulator {
             queue.push(.broadcast(k), at: at)
         }
         scheduleTeamWorkload()
+        schedulePairings()
         scheduleConvergenceProbe()
         for i in nodes.indices { start(i) }
         let endTime = scenario.durationMs * ns
@@ -158,6 +175,16 @@ public final class Simulator {
             teamEvent(k)
         case .convergenceProbe:
             probeConvergence()
+        case let .pairingOpen(run):
+            openPairingCode(run)
+        case let .pairingAttempt(run):
+            startPairingAttempt(run)
+        case let .pairingArrive(run, attempt, toJoiner, life, message):
+            pairingArrived(run: run, attempt: attempt, toJoiner: toJoiner, life: life, message)
+        case let .pairingTimeout(run, attempt):
+            pairingTimedOut(run: run, attempt: attempt)
+        case let .pairingClosed(run, attempt, life):
+            pairingLinkClosed(run: run, attempt: attempt, life: life)
         }
     }
 
@@ -197,6 +224,8 @@ public final class Simulator {
     private func start(_ i: Int) {
         let disk = nodes[i].disk
         nodes[i].up = true
+        // Pairing runs in flight die with the process; stored codes (and attempts counted) stay.
+        nodes[i].desk = PairingDesk(identity: nodes[i].keys, book: InviteBook(invites: disk.invites))
         nodes[i].core = NodeCore(identity: nodes[i].keys, configuration: Self.coreConfiguration(scenario),
                                  restored: .init(incarnation: disk.incarnation, nextBroadcastSeq: disk.nextBroadcastSeq,
                                                  messages: disk.messages,

@@ -66,6 +66,7 @@ enum TraceTag {
     static let arrivalLost: UInt8 = 8
     static let write: UInt8 = 9
     static let opsLogged: UInt8 = 10
+    static let pairing: UInt8 = 11
 }
 
 /// Stable numbers for message kinds in the trace and the per-kind counts.

@@ -51,6 +51,13 @@ let minimal = #"{"name": "t", "nodes": 3, "topology": {"kind": "line"}, "duratio
         (#"{"name": "t", "nodes": 3, "topology": {"kind": "line"}, "durationMs": 1000, "expect": ["allDeliverd"]}"#, "expect[0]: unknown expectation 'allDeliverd'"),
         (#"{"name": "t", "nodes": 3, "topology": {"kind": "line"}, "durationMs": 1000, "workload": {"from": "everyone"}}"#, "workload.from: expected"),
         (#"{"name": "t", "nodes": 3, "topology": {"kind": "line"}, "durationMs": 1000,"#, "not valid JSON"),
+        (#"{"name": "t", "nodes": 4, "topology": {"kind": "line"}, "durationMs": 1000, "pairings": [{"atMs": 1, "inviter": 0, "joiner": 3}]}"#, "pairings: needs a \"team\" section"),
+        (#"{"name": "t", "nodes": 4, "topology": {"kind": "line"}, "durationMs": 1000, "team": {"admins": 1}, "pairings": [{"atMs": 1, "inviter": 2, "joiner": 3}]}"#, "pairings[0].inviter: node 2 is not an Admin"),
+        (#"{"name": "t", "nodes": 4, "topology": {"kind": "line"}, "durationMs": 1000, "team": {"admins": 1}, "pairings": [{"atMs": 1, "inviter": 0, "joiner": 1}]}"#, "pairings[0].joiner: node 1 is an Admin"),
+        (#"{"name": "t", "nodes": 4, "topology": {"kind": "line"}, "durationMs": 1000, "team": {}, "pairings": [{"atMs": 1, "inviter": 0, "joiner": 3, "role": "superadmin"}]}"#, "pairings[0].role: unknown role 'superadmin'"),
+        (#"{"name": "t", "nodes": 4, "topology": {"kind": "line"}, "durationMs": 1000, "team": {}, "pairings": [{"atMs": 1, "inviter": 0, "joiner": 3, "wrongTries": 11}]}"#, "pairings[0].wrongTries: 11 is outside"),
+        (#"{"name": "t", "nodes": 4, "topology": {"kind": "line"}, "durationMs": 1000, "team": {}, "pairings": [{"atMs": 1, "inviter": 0, "joiner": 3}, {"atMs": 2, "inviter": 0, "joiner": 3}]}"#, "pairings[1].joiner: node 3 already joins"),
+        (#"{"name": "t", "nodes": 4, "topology": {"kind": "line"}, "durationMs": 1000, "team": {}, "expect": ["pairingsAsExpected"]}"#, "'pairingsAsExpected' needs a \"pairings\" list"),
     ])
     func badInputIsNamed(json: String, expected: String) {
         do {
