@@ -7,13 +7,13 @@ struct InviteCommand: AsyncParsableCommand {
         commandName: "invite",
         abstract: "Make a pairing code for another device (and list or revoke codes).",
         discussion: """
-        A code looks like OMNI-7K3D-QX9M. Read it to the person on the other device; they
-        run `elohim join OMNI-7K3D-QX9M`. Their node finds yours on the LAN by the code's first
-        group, which yours announces over mDNS, and both prove they know the whole code
+        A code looks like OMNI-7K3D-QX9M. Read it to the person on the other device; they \
+        run `elohim join OMNI-7K3D-QX9M`. Their node finds yours on the LAN by the code's first \
+        group, which yours announces over mDNS, and both prove they know the whole code \
         (CPace) before either trusts the other. Nothing about the code can be tested offline.
 
-        A code works once, expires after 7 days (--expires), and is burned after 5 tries
-        that fail. With --team it also makes the joiner a member of that team (you must be
+        A code works once, expires after 7 days (--expires), and is burned after 5 tries \
+        that fail. With --team it also makes the joiner a member of that team (you must be \
         an Admin of it).
 
         The node must be running (`elohim node run`); these commands talk to its HTTP API.

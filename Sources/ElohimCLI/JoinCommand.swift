@@ -8,13 +8,13 @@ struct JoinCommand: AsyncParsableCommand {
         commandName: "join",
         abstract: "Pair this node with another by the code its user reads to you.",
         discussion: """
-        The node finds the inviter on the LAN by the code's first group (announced over
-        mDNS), or at --via when mDNS cannot reach it (another subnet, or discovery off). Both
-        sides prove they know the code; then each trusts the other for good, and if the code
+        The node finds the inviter on the LAN by the code's first group (announced over \
+        mDNS), or at --via when mDNS cannot reach it (another subnet, or discovery off). Both \
+        sides prove they know the code; then each trusts the other for good, and if the code \
         carries a team, this node becomes a member of it.
 
-        Typing is forgiving: case does not matter, O reads as 0, I and L as 1, and the dashes
-        may be left out. A wrong code counts as a failed try on the inviter's side; after 5
+        Typing is forgiving: case does not matter, O reads as 0, I and L as 1, and the dashes \
+        may be left out. A wrong code counts as a failed try on the inviter's side; after 5 \
         the code is burned.
 
         Examples:

@@ -1,7 +1,7 @@
 import Sodium
 
 /// CPace over ristretto255 with SHA-512: the balanced PAKE of draft-irtf-cfrg-cpace
-/// (Protocol/vectors/cpace), in its initiator-responder form, with the explicit key
+/// (../shared/vectors/cpace), in its initiator-responder form, with the explicit key
 /// confirmation of the draft's section "Key confirmation".
 ///
 /// Two parties who share a low-entropy password (PRS) each send one point; both derive the
