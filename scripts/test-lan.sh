@@ -2,7 +2,9 @@
 # The LAN test (the Transport issue): three network namespaces on one bridge, each with its own
 # D-Bus and avahi-daemon and one `elohim node run` without any --peer. The nodes must find each
 # other by mDNS, link, and pass a notice from the first to the third. Only identities are given
-# (--trust), no address. Skipped, with the reason, where namespaces are not allowed.
+# (--trust), no address. Then a fourth node, which trusts and is trusted by no one, pairs with
+# the first by code alone: `elohim join OMNI-…` finds the inviter by the tag in its mDNS record.
+# Skipped, with the reason, where namespaces are not allowed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ELOHIM=${ELOHIM:-.build/debug/elohim}
@@ -16,11 +18,11 @@ command -v avahi-daemon >/dev/null || skip "avahi-daemon is not installed"
 ip netns add "$PREFIX-br" 2>"$WORK/err" || skip "network namespaces are not allowed here ($(cat "$WORK/err"))"
 
 cleanup() {
-  for i in 1 2 3; do
+  for i in 1 2 3 4; do
     for pid in $(ip netns pids "$PREFIX-n$i" 2>/dev/null); do kill "$pid" 2>/dev/null; done
   done
   sleep 1
-  for i in 1 2 3; do
+  for i in 1 2 3 4; do
     for pid in $(ip netns pids "$PREFIX-n$i" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
     ip netns del "$PREFIX-n$i" 2>/dev/null
   done
@@ -31,7 +33,7 @@ trap cleanup EXIT
 
 ip -n "$PREFIX-br" link add br0 type bridge
 ip -n "$PREFIX-br" link set br0 up
-for i in 1 2 3; do
+for i in 1 2 3 4; do
   ns="$PREFIX-n$i"
   ip netns add "$ns"
   ip link add "v$i" netns "$ns" type veth peer name "b$i" netns "$PREFIX-br"
@@ -42,10 +44,11 @@ for i in 1 2 3; do
   ids[$i]=$("$ELOHIM" id --data-dir "$WORK/n$i")
 done
 
-for i in 1 2 3; do
+for i in 1 2 3 4; do
   ns="$PREFIX-n$i"
   trust=""
-  for j in 1 2 3; do [[ $j -ne $i ]] && trust="$trust --trust ${ids[$j]}"; done
+  # Nodes 1-3 trust each other; node 4 is a newcomer nobody knows.
+  if [[ $i -ne 4 ]]; then for j in 1 2 3; do [[ $j -ne $i ]] && trust="$trust --trust ${ids[$j]}"; done; fi
   cat > "$WORK/avahi-$i.conf" <<CONF
 [server]
 host-name=elohim-lan-$i
@@ -87,3 +90,20 @@ until ip netns exec "$PREFIX-n3" curl -s http://127.0.0.1:8000/api/v1/p2p/notice
   sleep 0.5
 done
 echo "LAN test passed: a notice from node 1 reached node 3"
+
+# Pairing by code over mDNS: node 4 has never met node 1; no address is given.
+api="--api http://127.0.0.1:8000"
+code=$(ip netns exec "$PREFIX-n1" "$ELOHIM" invite --no-wait $api 2>"$WORK/invite.err" | head -1)
+[[ $code == OMNI-* ]] || { echo "LAN test FAILED: elohim invite printed no code: $(cat "$WORK/invite.err")"; exit 1; }
+if ! ip netns exec "$PREFIX-n4" "$ELOHIM" join "$code" $api > "$WORK/join.out" 2>&1; then
+  echo "LAN test FAILED: node 4 could not join by code over mDNS: $(cat "$WORK/join.out")"
+  tail -20 "$WORK/n1.err" "$WORK/n4.err"
+  exit 1
+fi
+grep -q "Paired with ${ids[1]}" "$WORK/join.out" || { echo "LAN test FAILED: join did not name node 1: $(cat "$WORK/join.out")"; exit 1; }
+deadline=$((SECONDS + 15))
+until ip netns exec "$PREFIX-n1" curl -s http://127.0.0.1:8000/api/v1/p2p/peers | grep -q "\"nodeId\":\"${ids[4]}\"[^}]*\"linked\":true"; do
+  if (( SECONDS > deadline )); then echo "LAN test FAILED: node 1 is not linked with node 4 after pairing"; exit 1; fi
+  sleep 0.5
+done
+echo "LAN test passed: node 4 paired with node 1 by code alone ($code), found by mDNS, and linked"
