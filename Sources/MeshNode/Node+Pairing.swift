@@ -158,7 +158,14 @@ extension Node {
         }
     }
 
-    public func pairingEnded(session: UInt64) { desk.end(session: session) }
+    public func pairingEnded(session: UInt64) {
+        guard let invite = desk.end(session: session) else { return }
+        // The joiner stopped after our response: a wrong code (it noticed at key confirmation)
+        // or a joiner that gave up. Either way the attempt counted.
+        logger.warning("pairing attempt failed: the joiner closed the link before confirming (a wrong code, or it gave up)",
+                       metadata: ["invite": "\(invite.id)", "failures": "\(invite.failures) of \(InviteBook.maxAttempts)",
+                                  "status": "\(invite.status(at: Self.wallClockMs()).rawValue)"])
+    }
 
     /// Adds the joiner to the invite's team, if it has a grant; the accepted result says what happened.
     private func grant(_ invite: PairingInvite, to peer: PairingDesk.PairedPeer) async -> PairResult {

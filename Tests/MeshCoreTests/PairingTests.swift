@@ -78,7 +78,8 @@ import Wire
         #expect(j == .failed(.wrongCode))
         // The joiner stops at the response; the inviter learns of the failure when the link closes.
         #expect(i == nil)
-        p.inviter.end(session: 1)
+        #expect(p.inviter.end(session: 1)?.id == p.invite.id, "ending names the code of the unfinished run")
+        #expect(p.inviter.end(session: 1) == nil, "once")
         #expect(p.inviter.book.invite(id: p.invite.id)?.failures == 1)
         #expect(p.inviter.book.invite(id: p.invite.id)?.status(at: 3_000) == .open)
     }

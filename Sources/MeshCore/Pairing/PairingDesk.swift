@@ -74,10 +74,13 @@ public struct PairingDesk: Sendable {
         return inviterRequest(request, session: session, channel: channel, at: nowMs, using: &rng)
     }
 
-    /// The link of `session` closed or timed out: forget the run.
-    public mutating func end(session: UInt64) {
-        inviting[session] = nil
+    /// The link of `session` closed or timed out: forget the run. Returns the invite an
+    /// unfinished inviter run was for (its attempt stays counted as a failure).
+    @discardableResult
+    public mutating func end(session: UInt64) -> PairingInvite? {
+        let unfinished = inviting.removeValue(forKey: session).flatMap { book.invite(id: $0.invite) }
         joining[session] = nil
+        return unfinished
     }
 
     // MARK: Inviter
