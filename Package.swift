@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // System libraries (Debian packages; `make deps` installs them).
@@ -85,9 +86,20 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Services",
+            dependencies: [
+                "MeshNode",
+                "Sodium",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "HTTPAPI",
             dependencies: [
                 "MeshNode",
+                "Services",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +109,7 @@ let package = Package(
             name: "ElohimCLI",
             dependencies: [
                 "MeshNode",
+                "Services",
                 "HTTPAPI",
                 "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,10 +125,12 @@ let package = Package(
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "Replicas", "Wire", "Sodium"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
         .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshCore", "Replicas"]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "MeshNode", "Sodium", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "HTTPAPITests",
             dependencies: [
                 "HTTPAPI",
+                "Services",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -70,7 +70,9 @@ CONF
   " > "$WORK/n$i.out" 2> "$WORK/n$i.err" &
 done
 
-linked() { ip netns exec "$PREFIX-n$1" curl -s --max-time 2 http://127.0.0.1:8000/api/v1/p2p/peers | grep -o '"linked":true' | wc -l; }
+# The API needs a token: each node's operator token is in its data folder.
+api() { local n=$1; shift; ip netns exec "$PREFIX-n$n" curl -s -H "Authorization: Bearer $(cat "$WORK/n$n/api-token" 2>/dev/null)" "$@"; }
+linked() { api "$1" --max-time 2 http://127.0.0.1:8000/api/v1/p2p/peers | grep -o '"linked":true' | wc -l; }
 deadline=$((SECONDS + 60))
 until [[ $(linked 1) -ge 1 && $(linked 2) -ge 1 && $(linked 3) -ge 1 && $(( $(linked 1) + $(linked 2) + $(linked 3) )) -ge 6 ]]; do
   if (( SECONDS > deadline )); then
@@ -82,27 +84,26 @@ until [[ $(linked 1) -ge 1 && $(linked 2) -ge 1 && $(linked 3) -ge 1 && $(( $(li
 done
 echo "LAN: every node linked with the other two by mDNS, no --peer given"
 
-ip netns exec "$PREFIX-n1" curl -s -X POST -H 'content-type: application/json' -d '{"text":"over the LAN"}' \
+api 1 -X POST -H 'content-type: application/json' -d '{"text":"over the LAN"}' \
   http://127.0.0.1:8000/api/v1/p2p/notices >/dev/null
 deadline=$((SECONDS + 15))
-until ip netns exec "$PREFIX-n3" curl -s http://127.0.0.1:8000/api/v1/p2p/notices | grep -q "over the LAN"; do
+until api 3 http://127.0.0.1:8000/api/v1/p2p/notices | grep -q "over the LAN"; do
   if (( SECONDS > deadline )); then echo "LAN test FAILED: node 1's notice did not reach node 3"; exit 1; fi
   sleep 0.5
 done
 echo "LAN test passed: a notice from node 1 reached node 3"
 
 # Pairing by code over mDNS: node 4 has never met node 1; no address is given.
-api="--api http://127.0.0.1:8000"
-code=$(ip netns exec "$PREFIX-n1" "$ELOHIM" invite --no-wait $api 2>"$WORK/invite.err" | head -1)
+code=$(ip netns exec "$PREFIX-n1" "$ELOHIM" invite --no-wait --data-dir "$WORK/n1" 2>"$WORK/invite.err" | head -1)
 [[ $code == OMNI-* ]] || { echo "LAN test FAILED: elohim invite printed no code: $(cat "$WORK/invite.err")"; exit 1; }
-if ! ip netns exec "$PREFIX-n4" "$ELOHIM" join "$code" $api > "$WORK/join.out" 2>&1; then
+if ! ip netns exec "$PREFIX-n4" "$ELOHIM" join "$code" --data-dir "$WORK/n4" > "$WORK/join.out" 2>&1; then
   echo "LAN test FAILED: node 4 could not join by code over mDNS: $(cat "$WORK/join.out")"
   tail -20 "$WORK/n1.err" "$WORK/n4.err"
   exit 1
 fi
 grep -q "Paired with ${ids[1]}" "$WORK/join.out" || { echo "LAN test FAILED: join did not name node 1: $(cat "$WORK/join.out")"; exit 1; }
 deadline=$((SECONDS + 15))
-until ip netns exec "$PREFIX-n1" curl -s http://127.0.0.1:8000/api/v1/p2p/peers | grep -q "\"nodeId\":\"${ids[4]}\"[^}]*\"linked\":true"; do
+until api 1 http://127.0.0.1:8000/api/v1/p2p/peers | grep -q "\"nodeId\":\"${ids[4]}\"[^}]*\"linked\":true"; do
   if (( SECONDS > deadline )); then echo "LAN test FAILED: node 1 is not linked with node 4 after pairing"; exit 1; fi
   sleep 0.5
 done

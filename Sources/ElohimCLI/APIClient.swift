@@ -10,13 +10,30 @@ struct APIOptions: ParsableArguments {
         "The running node's HTTP API (the --http of `elohim node run`); also $ELOHIM_API.", valueName: "url"))
     var api: String = ProcessInfo.processInfo.environment["ELOHIM_API"] ?? "http://127.0.0.1:8000"
 
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
+        "The node's data folder on this machine, whose api-token file lets the CLI act as the node's operator; also $ELOHIM_DATA.",
+        valueName: "path"))
+    var dataDir: String = ProcessInfo.processInfo.environment["ELOHIM_DATA"] ?? ".elohim"
+
+    @Option(name: .customLong("token"), help: ArgumentHelp(
+        "A login token (POST /api/v1/auth/login) to use instead of the operator token; also $ELOHIM_TOKEN.", valueName: "jwt"))
+    var token: String? = ProcessInfo.processInfo.environment["ELOHIM_TOKEN"]
+
     func client() throws -> APIClient {
         var text = api
         if !text.contains("://") { text = "http://" + text }
         guard let url = URL(string: text), url.host != nil else {
             throw ValidationError("--api must be a URL such as http://127.0.0.1:8000; got '\(api)'")
         }
-        return APIClient(base: url)
+        return APIClient(base: url, token: token ?? operatorToken())
+    }
+
+    /// The operator token of the node whose data folder is `dataDir`, when this user can read it.
+    private func operatorToken() -> String? {
+        let path = (dataDir as NSString).appendingPathComponent("api-token")
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
     }
 }
 
@@ -24,6 +41,8 @@ struct APIOptions: ParsableArguments {
 /// the web page uses.
 struct APIClient: Sendable {
     let base: URL
+    /// Sent as `Authorization: Bearer`; without one, the node answers 401 to all but login.
+    var token: String?
 
     func get<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws(CLIError) -> T {
         try await send("GET", path, body: Optional<String>.none, timeout: 30)
@@ -42,6 +61,7 @@ struct APIClient: Sendable {
         async throws(CLIError) -> T {
         var request = URLRequest(url: base.appendingPathComponent(path), timeoutInterval: timeout)
         request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = try? JSONEncoder().encode(body)
@@ -76,6 +96,8 @@ enum CLIError: Error, CustomStringConvertible {
         switch self {
         case let .unreachable(url, why):
             "no node answers at \(url) (\(why)): start one with `elohim node run`, or point --api at its HTTP address"
+        case let .api(401, _, message):
+            "\(message) (the CLI reads the node's api-token from --data-dir, default ./.elohim; or pass --token)"
         case let .api(_, _, message): message
         case let .unexpectedAnswer(what): "the node's answer was not understood (\(what)); is --api pointing at an elohim node?"
         }

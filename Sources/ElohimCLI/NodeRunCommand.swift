@@ -1,5 +1,6 @@
 import ArgumentParser
 import HTTPAPI
+import Services
 import Hummingbird
 import Logging
 import MeshCore
@@ -111,7 +112,10 @@ struct NodeRunCommand: AsyncParsableCommand {
         let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host)
         let transport = Transport(configuration: transportConfiguration, endpoint: node, trust: trust,
                                   logger: logger) { port in await banner.mesh(port) }
-        let app = buildApplication(node: node, transport: transport, trust: trust, address: httpAddress, logger: logger) { bound in
+        let services: NodeServices
+        do { services = try await NodeServices(node: node) } catch { throw fail("cannot start the local services: \(error)") }
+        let app = buildApplication(node: node, services: services, transport: transport, trust: trust, address: httpAddress,
+                                   logger: logger) { bound in
             await banner.http(bound)
         }
         do {

@@ -3,6 +3,7 @@ import Logging
 import MeshNode
 import NIOCore
 import ServiceLifecycle
+import Services
 
 /// Builds the node's HTTP application: every route of Protocol/openapi.yaml over `node`.
 ///
@@ -15,18 +16,19 @@ import ServiceLifecycle
 /// every link is gone.
 public func buildApplication(
     node: Node,
+    services: NodeServices,
     transport: Transport? = nil,
     trust: TrustStore? = nil,
     address: HostPort,
     logger: Logger,
     onListening: @escaping @Sendable (HostPort) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(node: node, transport: transport, trust: trust)
-    let services: [any Service] = transport.map { [$0] } ?? []
+    let router = buildRouter(node: node, services: services, transport: transport, trust: trust, logger: logger)
+    let background: [any Service] = transport.map { [$0] } ?? []
     return Application(
         router: router,
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "elohim/\(ElohimVersion.current)"),
-        services: [node] + services,
+        services: [node] + background,
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? address.port
             await onListening(HostPort(host: address.host, port: bound))
@@ -36,8 +38,19 @@ public func buildApplication(
 }
 
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
-public func buildRouter(node: Node, transport: Transport? = nil, trust: TrustStore? = nil) -> Router<BasicRequestContext> {
-    let router = Router()
+///
+/// Every request passes, in order: authentication (finds the caller), the audit trail (records
+/// mutations and denials), the rate limits, then the check that a caller is present where one
+/// is needed.
+public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
+                        logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: AuthMiddleware(services: services))
+    router.add(middleware: AuditMiddleware(services: services, logger: logger))
+    router.add(middleware: RateLimitMiddleware(services: services))
+    router.add(middleware: RequireCallerMiddleware())
+    AuthRoutes(services: services).register(on: router)
+    AuditRoutes(services: services).register(on: router)
     HealthRoutes(node: node).register(on: router, transport: transport)
     P2PRoutes(node: node, transport: transport, trust: trust).register(on: router)
     PairingRoutes(node: node).register(on: router)

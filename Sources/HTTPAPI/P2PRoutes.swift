@@ -34,7 +34,7 @@ struct P2PRoutes: Sendable {
     }
     struct Notices: ResponseCodable { let notices: [NoticeView] }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         let api = router.group("/api/v1/p2p")
         api.get("/peers") { _, _ in try await peers() }
         api.get("/notices") { _, _ in

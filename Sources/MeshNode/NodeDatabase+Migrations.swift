@@ -86,6 +86,33 @@ extension NodeDatabase {
             try db.alter(table: "trusted_peers") { t in t.add(column: "address", .text) }
         }
 
+        // The local services' tables (Services module) live in the same file, so one commit
+        // spans a write and its audit entry; their history is this one list.
+        migrator.registerMigration("2026-11-28 accounts and audit") { db in
+            try db.create(table: "accounts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("username", .text).notNull().unique().collate(.nocase)
+                t.column("password_hash", .text).notNull()
+                t.column("founder", .boolean).notNull().defaults(to: false)
+                t.column("created_ms", .integer).notNull()
+                // Failed logins in the current window, when that window began, and the lock.
+                t.column("failures", .integer).notNull().defaults(to: 0)
+                t.column("first_failure_ms", .integer)
+                t.column("locked_until_ms", .integer)
+            }
+            try db.create(table: "audit_log") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at_ms", .integer).notNull().indexed()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("resource", .text).notNull()
+                t.column("client", .text).notNull()
+                t.column("user_agent", .text).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("status", .integer).notNull()
+            }
+        }
+
         return migrator
     }
 }

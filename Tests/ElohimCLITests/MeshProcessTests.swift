@@ -40,13 +40,21 @@ import Glibc
             id = banner.split(separator: "\n").first { $0.contains("node ID:") }!.split(separator: " ").last.map(String.init)!
         }
 
+        /// A request to this node's API as its operator (the data folder's api-token).
+        func request(_ path: String) throws -> URLRequest {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)\(path)")!)
+            let token = try String(contentsOfFile: data + "/api-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            return request
+        }
+
         func get<T: Decodable>(_ path: String, as: T.Type) async throws -> T {
-            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(http)\(path)")!)
+            let (data, _) = try await URLSession.shared.data(for: try request(path))
             return try JSONDecoder().decode(T.self, from: data)
         }
 
         func notice(_ text: String) async throws -> Int {
-            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(http)/api/v1/p2p/notices")!)
+            var request = try request("/api/v1/p2p/notices")
             request.httpMethod = "POST"
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = try JSONEncoder().encode(["text": text])

@@ -24,13 +24,13 @@ import Glibc
 
     /// `elohim invite --no-wait` on `n`: the code it printed.
     func invite(_ n: Node, _ extra: [String] = []) async throws -> String {
-        let r = try await runElohim(["invite", "--api", api(n), "--no-wait"] + extra)
+        let r = try await runElohim(["invite", "--api", api(n), "--data-dir", n.data, "--no-wait"] + extra)
         #expect(r.status == 0, "invite failed: \(r.stderr)")
         return try #require(r.stdout.split(separator: "\n").first.map(String.init)).trimmingCharacters(in: .whitespaces)
     }
 
     func join(_ n: Node, _ code: String, via port: Int) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await runElohim(["join", "--api", api(n), code, "--via", "127.0.0.1:\(port)"])
+        try await runElohim(["join", "--api", api(n), "--data-dir", n.data, code, "--via", "127.0.0.1:\(port)"])
     }
 
     /// The same code with its secret half changed: right tag, wrong code.
@@ -46,7 +46,7 @@ import Glibc
     }
 
     func post(_ n: Node, _ path: String, _ body: [String: String]) async throws -> (Int, Data) {
-        var request = URLRequest(url: URL(string: api(n) + path)!)
+        var request = try n.request(path)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONEncoder().encode(body)
@@ -96,7 +96,7 @@ import Glibc
         // An unknown tag says so; a malformed code is refused before any network traffic.
         let unknown = try await join(c, "OMNI-ZZZZ-ZZZZ", via: a.mesh)
         #expect(unknown.stderr.contains("no open code"))
-        let malformed = try await runElohim(["join", "--api", api(c), "OMNI-UUUU-1234"])
+        let malformed = try await runElohim(["join", "--api", api(c), "--data-dir", c.data, "OMNI-UUUU-1234"])
         #expect(malformed.status != 0 && malformed.stderr.contains("cannot appear in a pairing code"))
 
         for n in [a, b, c] { n.process?.signal(SIGTERM) }

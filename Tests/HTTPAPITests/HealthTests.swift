@@ -8,11 +8,9 @@ import Testing
 
 @Suite struct HealthTests {
     @Test func healthReportsNodeIDAndVersion() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-http-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let node = try Node(dataDirectory: folder.path, logger: Logger(label: "test"))
-        let app = buildApplication(node: node, address: HostPort(host: "127.0.0.1", port: 0), logger: Logger(label: "test"))
-        try await app.test(.router) { client in
+        let t = try await TestNode()
+        let node = t.node
+        try await t.test { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try JSONDecoder().decode([String: String].self, from: Data(buffer: response.body))

@@ -13,40 +13,38 @@ import Testing
     struct ErrorBody: Decodable { struct Inner: Decodable { let code: String; let message: String }; let error: Inner }
     struct Team: Decodable { let id: String }
 
-    func withApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-http-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let node = try Node(dataDirectory: folder.path, logger: Logger(label: "test"))
-        let app = buildApplication(node: node, address: HostPort(host: "127.0.0.1", port: 0), logger: Logger(label: "test"))
-        try await app.test(.router, body)
+    func withApp(_ body: @Sendable (any TestClientProtocol, HTTPFields) async throws -> Void) async throws {
+        let t = try await TestNode()
+        let headers = t.operatorHeaders
+        try await t.test { client in try await body(client, headers) }
     }
 
     static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
 
     @Test func aCodeIsShownOnceThenListedByTagAndRevoked() async throws {
-        try await withApp { client in
-            let created = try await client.execute(uri: "/api/v1/p2p/invites", method: .post, body: Self.json(#"{"expires": "2h"}"#)) {
+        try await withApp { client, auth in
+            let created = try await client.execute(uri: "/api/v1/p2p/invites", method: .post, headers: auth, body: Self.json(#"{"expires": "2h"}"#)) {
                 #expect($0.status == .created)
                 return try JSONDecoder().decode(Invite.self, from: Data(buffer: $0.body))
             }
             let code = try #require(created.code)
             #expect(code.hasPrefix("OMNI-") && code.dropFirst(5).prefix(4) == created.tag && created.status == "open")
 
-            try await client.execute(uri: "/api/v1/p2p/invites", method: .get) { response throws in
+            try await client.execute(uri: "/api/v1/p2p/invites", method: .get, headers: auth) { response throws in
                 let list = try JSONDecoder().decode(Invites.self, from: Data(buffer: response.body)).invites
                 #expect(list.map(\.id) == [created.id])
                 #expect(list[0].code == nil, "a listing never shows the code")
                 #expect(!String(buffer: response.body).contains(code))
             }
-            try await client.execute(uri: "/api/v1/p2p/invites/\(created.id)", method: .delete) { response throws in
+            try await client.execute(uri: "/api/v1/p2p/invites/\(created.id)", method: .delete, headers: auth) { response throws in
                 #expect(response.status == .ok)
                 #expect(try JSONDecoder().decode(Invite.self, from: Data(buffer: response.body)).status == "revoked")
             }
-            try await client.execute(uri: "/api/v1/p2p/invites/\(created.id)", method: .delete) { response throws in
+            try await client.execute(uri: "/api/v1/p2p/invites/\(created.id)", method: .delete, headers: auth) { response throws in
                 #expect(response.status == .conflict)
                 #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(buffer: response.body)).error.code == "invite_closed")
             }
-            try await client.execute(uri: "/api/v1/p2p/invites/NOPE", method: .delete) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/p2p/invites/NOPE", method: .delete, headers: auth) { #expect($0.status == .notFound) }
         }
     }
 
@@ -58,8 +56,8 @@ import Testing
         (#"{"team": "\#(String(repeating: "ab", count: 32))"}"#, "not_found"),
     ])
     func badInviteRequestsSayWhy(body: String, code: String) async throws {
-        try await withApp { client in
-            try await client.execute(uri: "/api/v1/p2p/invites", method: .post, body: Self.json(body)) { response throws in
+        try await withApp { client, auth in
+            try await client.execute(uri: "/api/v1/p2p/invites", method: .post, headers: auth, body: Self.json(body)) { response throws in
                 let error = try JSONDecoder().decode(ErrorBody.self, from: Data(buffer: response.body)).error
                 #expect(error.code == code, "\(body): \(error.message)")
                 #expect(!error.message.isEmpty)
@@ -68,21 +66,21 @@ import Testing
     }
 
     @Test func aTeamCodeCarriesItsGrantAndJoinRefusesBadInput() async throws {
-        try await withApp { client in
-            let team = try await client.execute(uri: "/api/v1/teams", method: .post, body: Self.json(#"{"name": "crew"}"#)) {
+        try await withApp { client, auth in
+            let team = try await client.execute(uri: "/api/v1/teams", method: .post, headers: auth, body: Self.json(#"{"name": "crew"}"#)) {
                 try JSONDecoder().decode(Team.self, from: Data(buffer: $0.body))
             }
-            try await client.execute(uri: "/api/v1/p2p/invites", method: .post,
+            try await client.execute(uri: "/api/v1/p2p/invites", method: .post, headers: auth,
                                      body: Self.json(#"{"team": "\#(team.id)", "role": "guest"}"#)) { response throws in
                 #expect(response.status == .created)
                 let invite = try JSONDecoder().decode(Invite.self, from: Data(buffer: response.body))
                 #expect(invite.team == team.id && invite.role == "guest")
             }
-            try await client.execute(uri: "/api/v1/p2p/join", method: .post, body: Self.json(#"{"code": "OMNI-UUUU-0000"}"#)) { response in
+            try await client.execute(uri: "/api/v1/p2p/join", method: .post, headers: auth, body: Self.json(#"{"code": "OMNI-UUUU-0000"}"#)) { response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("cannot appear in a pairing code"))
             }
-            try await client.execute(uri: "/api/v1/p2p/join", method: .post,
+            try await client.execute(uri: "/api/v1/p2p/join", method: .post, headers: auth,
                                      body: Self.json(#"{"code": "OMNI-AAAA-0000", "via": "nowhere"}"#)) { #expect($0.status == .badRequest) }
         }
     }

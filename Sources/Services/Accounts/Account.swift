@@ -1,0 +1,68 @@
+/// A local user of one node. The first account made on a node is its founder.
+public struct Account: Sendable, Equatable {
+    public var id: Int64
+    public var username: String
+    public var founder: Bool
+    public var createdMs: UInt64
+
+    public init(id: Int64, username: String, founder: Bool, createdMs: UInt64) {
+        self.id = id
+        self.username = username
+        self.founder = founder
+        self.createdMs = createdMs
+    }
+}
+
+/// Rules for usernames and passwords, checked before anything is stored.
+public enum Credentials {
+    public static let usernameLength = 3...32
+    public static let passwordLength = 10...1_024
+
+    /// Letters, digits, `.`, `_` and `-`; 3 to 32 characters.
+    public static func checkUsername(_ name: String) throws(AccountError) {
+        guard usernameLength.contains(name.count),
+              name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSetASCII.isAlnum($0) || "._-".unicodeScalars.contains($0)) })
+        else { throw .badUsername(name) }
+    }
+
+    /// At least 10 characters (a passphrase is better than a clever password), at most 1,024 bytes.
+    public static func checkPassword(_ password: String) throws(AccountError) {
+        guard password.count >= passwordLength.lowerBound else { throw .weakPassword }
+        guard password.utf8.count <= passwordLength.upperBound else { throw .passwordTooLong }
+    }
+}
+
+enum CharacterSetASCII {
+    static func isAlnum(_ s: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s)
+    }
+}
+
+/// Why an account operation failed, with what the user should do.
+public enum AccountError: Error, Equatable, CustomStringConvertible {
+    case badUsername(String)
+    case weakPassword
+    case passwordTooLong
+    case usernameTaken(String)
+    /// Registration after the first account needs the founder.
+    case registrationClosed
+    case invalidCredentials
+    /// Too many failed logins: try again after `retryAfterMs`.
+    case locked(retryAfterMs: UInt64)
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case let .badUsername(name):
+            "username '\(name)' is not allowed: use 3 to 32 letters, digits, '.', '_' or '-'"
+        case .weakPassword: "the password is too short: use at least \(Credentials.passwordLength.lowerBound) characters (a passphrase works well)"
+        case .passwordTooLong: "the password is longer than \(Credentials.passwordLength.upperBound) bytes"
+        case let .usernameTaken(name): "username '\(name)' is taken on this node: pick another"
+        case .registrationClosed: "this node has a founder already: only the founder can create more accounts (log in as the founder)"
+        case .invalidCredentials: "wrong username or password"
+        case let .locked(ms):
+            "too many failed logins: this account is locked for \((ms + 59_999) / 60_000) more minute(s)"
+        case let .storage(why): "the account store failed: \(why)"
+        }
+    }
+}

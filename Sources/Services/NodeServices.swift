@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+import MeshNode
+import Sodium
+import Synchronization
+
+/// Who is asking: a local account, or the node's operator (the `elohim` CLI on this machine,
+/// holding the `api-token` file of the data folder).
+public enum Caller: Sendable, Equatable {
+    case account(Account)
+    case nodeOperator
+
+    /// Founder-level: the founder account or the operator.
+    public var isFounderLevel: Bool {
+        switch self {
+        case let .account(a): a.founder
+        case .nodeOperator: true
+        }
+    }
+
+    /// How the audit log names the caller.
+    public var auditName: String {
+        switch self {
+        case let .account(a): "user:\(a.id):\(a.username)"
+        case .nodeOperator: "node-operator"
+        }
+    }
+}
+
+/// The local services of one node, over its database and data folder: accounts and tokens,
+/// the audit trail, request rate limits.
+public final class NodeServices: Sendable {
+    public static let operatorTokenFileName = "api-token"
+
+    public let accounts: AccountStore
+    public let tokens: TokenIssuer
+    public let audit: AuditLog
+    /// The secret the CLI on this machine presents (from `api-token`, mode 0600).
+    public let operatorToken: String
+    private let limiter: Mutex<RateLimiter>
+    /// Wall-clock milliseconds; injected so tests can move time.
+    public let clock: @Sendable () -> UInt64
+
+    public init(node: Node, passwordCost: PasswordHash.Cost = .interactive, limits: RateLimiter.Limits = .init(),
+                clock: @escaping @Sendable () -> UInt64 = NodeServices.wallClockMs) async throws {
+        let folder = node.folder.url.path
+        accounts = try AccountStore(pool: node.database.pool, cost: passwordCost)
+        tokens = await TokenIssuer(key: try TokenIssuer.loadKey(folder: folder), node: node.nodeID.description)
+        audit = AuditLog(pool: node.database.pool)
+        operatorToken = try Self.loadOperatorToken(folder: folder)
+        limiter = Mutex(RateLimiter(limits: limits))
+        self.clock = clock
+        try audit.prune(at: clock())
+    }
+
+    /// Counts a request against the limits; the wait in milliseconds when over.
+    public func admit(_ key: String, kind: RateLimiter.Kind) -> UInt64? {
+        let now = clock()
+        return limiter.withLock { $0.admit(key, kind: kind, at: now) }
+    }
+
+    /// The caller a bearer token names: the operator token, or a login token of a live account.
+    public func caller(bearer token: String) async throws(TokenError) -> Caller {
+        if Sodium.constantTimeEqual(Array(token.utf8), Array(operatorToken.utf8)) { return .nodeOperator }
+        let id = try await tokens.verify(token, at: clock())
+        guard let account = try? accounts.account(id: id) else { throw .invalid }
+        return .account(account)
+    }
+
+    /// The operator token file in `folder`, made (0600) when missing.
+    public static func loadOperatorToken(folder: String) throws(TokenError) -> String {
+        let path = (folder as NSString).appendingPathComponent(operatorTokenFileName)
+        let fm = FileManager.default
+        if let data = fm.contents(atPath: path) {
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.count == 64, text.allSatisfy(\.isHexDigit) else {
+                throw .keyFile(path, "it should hold 64 hex digits; delete it and restart the node to make a new one")
+            }
+            return text
+        }
+        let token = Sodium.randomBytes(count: 32).map { String(format: "%02x", $0) }.joined()
+        guard fm.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw .keyFile(path, "cannot create it")
+        }
+        return token
+    }
+
+    @Sendable public static func wallClockMs() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
+}
