@@ -39,12 +39,13 @@ public func buildApplication(
 
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 ///
-/// Every request passes, in order: authentication (finds the caller), the audit trail (records
+/// Every request passes, in order: error formatting, authentication (finds the caller), the audit trail (records
 /// mutations and denials), the rate limits, then the check that a caller is present where one
 /// is needed.
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
                         logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
+    router.add(middleware: ErrorFormatMiddleware())
     router.add(middleware: AuthMiddleware(services: services))
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
     router.add(middleware: RateLimitMiddleware(services: services))
@@ -55,5 +56,6 @@ public func buildRouter(node: Node, services: NodeServices, transport: Transport
     P2PRoutes(node: node, transport: transport, trust: trust).register(on: router)
     PairingRoutes(node: node).register(on: router)
     TeamRoutes(node: node).register(on: router)
+    WorkflowRoutes(service: WorkflowService(node: node)).register(on: router)
     return router
 }

@@ -45,8 +45,8 @@ struct TeamRoutes: Sendable {
             for id in await node.teams() { if let state = await node.team(id) { out.append(Self.view(state)) } }
             return Teams(teams: out)
         }
-        api.get("/{id}") { _, context -> TeamView in
-            let text = try context.parameters.require("id")
+        api.get("/{team}") { _, context -> TeamView in
+            let text = try context.parameters.require("team")
             guard let id = OpID(hex: text) else { throw APIError.badRequest("a team ID is 64 hex digits; got '\(text)'") }
             guard let state = await node.team(id) else { throw APIError.notFound("no team \(text) on this node") }
             return Self.view(state)
