@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The HTTP API over real sockets against running nodes (the Services issue): a newcomer's
+/// path with a login token, and a work item created through one node's API and claimed
+/// through another's.
+@Suite(.serialized) struct APIProcessTests {
+    typealias Node = MeshProcessTests.MeshNode
+    struct Team: Decodable { let id: String; let members: [Member] }
+    struct Member: Decodable { let nodeId: String; let role: String }
+    struct Login: Decodable { let token: String }
+    struct Workflow: Decodable { let id: String }
+    struct Item: Decodable { let id: String; let status: String; let assignee: String? }
+    struct Items: Decodable { let items: [Item] }
+
+    /// One JSON call; `token` nil means the node's operator token.
+    static func call<T: Decodable>(_ n: Node, _ method: String, _ path: String, _ body: String? = nil, token: String?? = .some(nil),
+                                   expect status: Int, as: T.Type = T.self) async throws -> T {
+        var request = try n.request(path)
+        if case let .some(.some(t)) = token { request.setValue("Bearer \(t)", forHTTPHeaderField: "Authorization") }
+        if token == .none { request.setValue(nil, forHTTPHeaderField: "Authorization") }
+        request.httpMethod = method
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body.utf8)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let code = (response as! HTTPURLResponse).statusCode
+        #expect(code == status, "\(method) \(path): \(String(decoding: data, as: UTF8.self))")
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    struct Anything: Decodable {}
+
+    @Test func aNewcomerRegistersLogsInAndWorksAnItemThroughTheAPI() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-api-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = Node("a", root: root)
+        try await a.start(peers: [], extra: ["--no-discovery"])
+        let creds = #"{"username": "ada", "password": "a long passphrase"}"#
+        // Without a token nothing but login and register answers.
+        _ = try await Self.call(a, "GET", "/api/v1/teams", token: .none, expect: 401, as: Anything.self)
+        _ = try await Self.call(a, "POST", "/api/v1/auth/register", creds, token: .none, expect: 201, as: Anything.self)
+        let token = try await Self.call(a, "POST", "/api/v1/auth/login", creds, token: .none, expect: 200, as: Login.self).token
+
+        let team = try await Self.call(a, "POST", "/api/v1/teams", #"{"name": "field crew"}"#, token: token, expect: 201, as: Team.self)
+        let workflow = try await Self.call(a, "POST", "/api/v1/teams/\(team.id)/workflows",
+                                           #"{"name": "repairs", "stages": [{"name": "fix", "roles": ["super-admin", "admin", "member"], "slaSeconds": 3600}]}"#,
+                                           token: token, expect: 201, as: Workflow.self)
+        let item = try await Self.call(a, "POST", "/api/v1/teams/\(team.id)/items",
+                                       #"{"workflow": "\#(workflow.id)", "title": "pump 3 leaks", "priority": 7}"#,
+                                       token: token, expect: 201, as: Item.self)
+        for (step, status) in [("claim", "claimed"), ("start", "in_progress"), ("complete", "completed")] {
+            let after = try await Self.call(a, "POST", "/api/v1/teams/\(team.id)/items/\(item.id)/\(step)", token: token, expect: 200, as: Item.self)
+            #expect(after.status == status && after.assignee == a.id)
+        }
+        let done = try await Self.call(a, "GET", "/api/v1/teams/\(team.id)/items?status=completed", token: token, expect: 200, as: Items.self)
+        #expect(done.items.map(\.id) == [item.id])
+        a.process?.signal(SIGTERM)
+        #expect(try await a.process!.waitForExit() == 0)
+    }
+
+    @Test func anItemCreatedThroughOneNodeIsClaimedThroughAnother() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-api-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = Node("a", root: root), b = Node("b", root: root)
+        for n in [a, b] { try await n.start(peers: [], extra: ["--no-discovery"]) }
+        let checker = MeshProcessTests()
+
+        let team = try await Self.call(a, "POST", "/api/v1/teams", #"{"name": "crew"}"#, expect: 201, as: Team.self)
+        let invite = try await runElohim(["invite", "--api", "http://127.0.0.1:\(a.http)", "--data-dir", a.data, "--no-wait",
+                                          "--team", team.id, "--role", "member"])
+        let code = try #require(invite.stdout.split(separator: "\n").first.map(String.init))
+        let joined = try await runElohim(["join", "--api", "http://127.0.0.1:\(b.http)", "--data-dir", b.data, code, "--via", "127.0.0.1:\(a.mesh)"])
+        #expect(joined.status == 0, "\(joined.stderr)")
+
+        let workflow = try await Self.call(a, "POST", "/api/v1/teams/\(team.id)/workflows",
+                                           #"{"name": "w", "stages": [{"name": "do", "roles": ["member"]}]}"#, expect: 201, as: Workflow.self)
+        let item = try await Self.call(a, "POST", "/api/v1/teams/\(team.id)/items", #"{"workflow": "\#(workflow.id)", "title": "t"}"#,
+                                       expect: 201, as: Item.self)
+        _ = try await checker.eventually("B holds the item A created", seconds: 20) {
+            try await Self.call(b, "GET", "/api/v1/teams/\(team.id)/items", expect: 200, as: Items.self).items.contains { $0.id == item.id }
+        }
+        let claimed = try await Self.call(b, "POST", "/api/v1/teams/\(team.id)/items/\(item.id)/claim", expect: 200, as: Item.self)
+        #expect(claimed.status == "claimed" && claimed.assignee == b.id)
+        _ = try await checker.eventually("A sees B's claim", seconds: 20) {
+            try await Self.call(a, "GET", "/api/v1/teams/\(team.id)/items/\(item.id)", expect: 200, as: Item.self).assignee == b.id
+        }
+        for n in [a, b] { n.process?.signal(SIGTERM) }
+        for n in [a, b] { #expect(try await n.process!.waitForExit() == 0) }
+    }
+}
