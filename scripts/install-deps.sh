@@ -13,6 +13,7 @@ packages=(
   iproute2             # network namespaces for the LAN test
   python3-venv         # the virtualenv for interop tools (Noise library, schemathesis)
   wrk                  # HTTP load figures
+  curl                 # the shell tests talk to nodes with it
 )
 
 missing=()

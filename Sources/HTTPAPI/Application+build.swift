@@ -39,23 +39,30 @@ public func buildApplication(
 
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 ///
-/// Every request passes, in order: error formatting, authentication (finds the caller), the audit trail (records
-/// mutations and denials), the rate limits, then the check that a caller is present where one
-/// is needed.
+/// Every request passes, in order: error formatting, authentication (finds the caller), the
+/// audit trail (records mutations and denials), the rate limits, then the check that a caller
+/// is present where one is needed.
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
                         logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
+    buildRoutes(node: node, services: services, transport: transport, trust: trust, logger: logger).router
+}
+
+/// The router and the list of its routes (`METHOD /path`), for the spec conformance test.
+func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
+                 logger: Logger = Logger(label: "elohim.http")) -> (router: Router<APIRequestContext>, routes: [String]) {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ErrorFormatMiddleware())
     router.add(middleware: AuthMiddleware(services: services))
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
     router.add(middleware: RateLimitMiddleware(services: services))
     router.add(middleware: RequireCallerMiddleware())
-    AuthRoutes(services: services).register(on: router)
-    AuditRoutes(services: services).register(on: router)
-    HealthRoutes(node: node).register(on: router, transport: transport)
-    P2PRoutes(node: node, transport: transport, trust: trust).register(on: router)
-    PairingRoutes(node: node).register(on: router)
-    TeamRoutes(node: node).register(on: router)
-    WorkflowRoutes(service: WorkflowService(node: node)).register(on: router)
-    return router
+    let table = RouteTable(router)
+    AuthRoutes(services: services).register(on: table)
+    AuditRoutes(services: services).register(on: table)
+    HealthRoutes(node: node).register(on: table, transport: transport)
+    P2PRoutes(node: node, transport: transport, trust: trust).register(on: table)
+    PairingRoutes(node: node).register(on: table)
+    TeamRoutes(node: node).register(on: table)
+    WorkflowRoutes(service: WorkflowService(node: node)).register(on: table)
+    return (router, table.routes)
 }

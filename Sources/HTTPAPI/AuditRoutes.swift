@@ -14,7 +14,7 @@ struct AuditRoutes: Sendable {
     }
     struct Entries: ResponseCodable { let entries: [EntryView] }
 
-    func register(on router: Router<APIRequestContext>) {
+    func register(on router: some RouterMethods<APIRequestContext>) {
         router.get("/api/v1/audit") { request, context -> Entries in
             _ = try context.requireFounder(for: "read the audit log")
             let q = request.uri.queryParameters

@@ -11,7 +11,7 @@ struct AuthRoutes: Sendable {
     struct AccountView: ResponseCodable, Equatable { let id: Int64; let username: String; let founder: Bool; let createdAt: String }
     struct TokenView: ResponseCodable { let token: String; let expiresAt: String; let account: AccountView }
 
-    func register(on router: Router<APIRequestContext>) {
+    func register(on router: some RouterMethods<APIRequestContext>) {
         let auth = router.group("/api/v1/auth")
         auth.post("/register") { request, context -> EditedResponse<AccountView> in
             let body = try await request.decode(as: Credentials.self, context: context)

@@ -20,7 +20,7 @@ struct HealthRoutes: Sendable {
         let links: Int
     }
 
-    func register(on router: Router<APIRequestContext>, transport: Transport?) {
+    func register(on router: some RouterMethods<APIRequestContext>, transport: Transport?) {
         router.get("/health") { _, _ in
             Health(status: "ok", nodeId: node.nodeID.description, version: ElohimVersion.current)
         }

@@ -34,7 +34,7 @@ struct P2PRoutes: Sendable {
     }
     struct Notices: ResponseCodable { let notices: [NoticeView] }
 
-    func register(on router: Router<APIRequestContext>) {
+    func register(on router: some RouterMethods<APIRequestContext>) {
         let api = router.group("/api/v1/p2p")
         api.get("/peers") { _, _ in try await peers() }
         api.get("/notices") { _, _ in

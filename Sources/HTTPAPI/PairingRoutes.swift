@@ -52,7 +52,7 @@ struct PairingRoutes: Sendable {
         let message: String
     }
 
-    func register(on router: Router<APIRequestContext>) {
+    func register(on router: some RouterMethods<APIRequestContext>) {
         let api = router.group("/api/v1/p2p")
         api.post("/invites") { request, context -> EditedResponse<InviteView> in
             let body = try await request.decode(as: CreateRequest.self, context: context)

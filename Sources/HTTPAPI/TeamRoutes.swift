@@ -26,7 +26,7 @@ struct TeamRoutes: Sendable {
 
     struct Teams: ResponseCodable { let teams: [TeamView] }
 
-    func register(on router: Router<APIRequestContext>) {
+    func register(on router: some RouterMethods<APIRequestContext>) {
         let api = router.group("/api/v1/teams")
         api.post("") { request, context -> EditedResponse<TeamView> in
             let body = try await request.decode(as: CreateRequest.self, context: context)

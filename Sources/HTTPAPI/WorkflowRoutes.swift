@@ -21,7 +21,7 @@ struct WorkflowRoutes: Sendable {
     }
     struct Items: ResponseCodable { let items: [ItemView] }
 
-    func register(on router: Router<APIRequestContext>) {
+    func register(on router: some RouterMethods<APIRequestContext>) {
         let team = router.group("/api/v1/teams/{team}")
         team.post("/workflows") { request, context -> EditedResponse<WorkflowView> in
             let body = try await request.decode(as: DefineRequest.self, context: context)
