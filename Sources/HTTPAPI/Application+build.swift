@@ -39,7 +39,7 @@ public func buildApplication(
 
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 ///
-/// Every request passes, in order: error formatting, authentication (finds the caller), the
+/// Every request passes, in order: metrics, error formatting, authentication (finds the caller), the
 /// audit trail (records mutations and denials), the rate limits, then the check that a caller
 /// is present where one is needed.
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
@@ -51,6 +51,8 @@ public func buildRouter(node: Node, services: NodeServices, transport: Transport
 func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
                  logger: Logger = Logger(label: "elohim.http")) -> (router: Router<APIRequestContext>, routes: [String]) {
     let router = Router(context: APIRequestContext.self)
+    let metrics = NodeMetrics()
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorFormatMiddleware())
     router.add(middleware: AuthMiddleware(services: services))
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
@@ -64,5 +66,6 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     PairingRoutes(node: node).register(on: table)
     TeamRoutes(node: node).register(on: table)
     WorkflowRoutes(service: WorkflowService(node: node)).register(on: table)
+    MetricsRoutes(node: node, transport: transport, metrics: metrics).register(on: table)
     return (router, table.routes)
 }

@@ -47,7 +47,8 @@ extension Node {
     public func diagnostics() -> NodeDiagnostics {
         NodeDiagnostics(uptimeSeconds: Double(now.nanoseconds) / 1e9, teams: core.replication.teamIDs.count,
                         gossip: core.router.counters, liveness: core.liveness.counters,
-                        replication: core.replication.counters, footprint: core.footprint)
+                        replication: core.replication.counters, footprint: core.footprint,
+                        limitsHit: limitsHit.map { LimitCount(limit: "\($0.key)", hits: $0.value) }.sorted { $0.limit < $1.limit })
     }
 
     /// The latest notices, newest last.
@@ -99,4 +100,11 @@ public struct NodeDiagnostics: Sendable, Codable {
     public var liveness: LivenessCounters
     public var replication: ReplicationCounters
     public var footprint: NodeCore.Footprint
+    /// Each limit hit at least once since start, by name.
+    public var limitsHit: [LimitCount]
+}
+
+public struct LimitCount: Sendable, Codable, Equatable {
+    public var limit: String
+    public var hits: Int
 }

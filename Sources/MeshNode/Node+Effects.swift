@@ -41,6 +41,7 @@ extension Node {
             case let .dropped(reason, from):
                 logger.debug("dropped input", metadata: ["reason": "\(reason)", "from": "\(from?.short ?? "self")"])
             case let .limitReached(limit):
+                limitsHit[limit, default: 0] += 1
                 if limitsLogged.insert(limit).inserted {
                     logger.warning("limit reached (logged once; counted from now on)", metadata: ["limit": "\(limit)"])
                 }

@@ -32,6 +32,8 @@ public actor Node: Service {
     var timerTask: Task<Void, Never>?
     var timerDeadline: MeshCore.Instant?
     var limitsLogged: Set<MeshLimit> = []
+    /// How often each limit was hit since start (for /metrics).
+    var limitsHit: [MeshLimit: Int] = [:]
     var snapshotState: [TeamID: (opsAtSave: Int, savedAt: MeshCore.Instant)] = [:]
     /// Where `send` effects go; set by the transport when it starts.
     var outbound: (@Sendable (MeshMessage, NodeID) -> Void)?
