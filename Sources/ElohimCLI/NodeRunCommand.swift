@@ -62,7 +62,13 @@ struct NodeRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp(
+        "API requests a minute per client address and per user (writes are limited to 30%, deletes to 20%); 0 turns the limits off, for load tests.",
+        valueName: "n"))
+    var rateLimit: Int = 100
+
     func validate() throws {
+        guard (0...1_000_000).contains(rateLimit) else { throw ValidationError("--rate-limit must be 0 (off) to 1000000; got \(rateLimit)") }
         do { _ = try HostPort(parsing: http) } catch { throw ValidationError("--http: \(error)") }
         do { _ = try HostPort(parsing: listen) } catch { throw ValidationError("--listen: \(error)") }
         for peer in peers {
@@ -113,7 +119,16 @@ struct NodeRunCommand: AsyncParsableCommand {
         let transport = Transport(configuration: transportConfiguration, endpoint: node, trust: trust,
                                   logger: logger) { port in await banner.mesh(port) }
         let services: NodeServices
-        do { services = try await NodeServices(node: node) } catch { throw fail("cannot start the local services: \(error)") }
+        var limits = RateLimiter.Limits()
+        if rateLimit == 0 {
+            limits.enabled = false
+            logger.warning("API rate limits are off (--rate-limit 0)")
+        } else {
+            limits.requests = rateLimit
+            limits.writes = max(1, rateLimit * 3 / 10)
+            limits.deletes = max(1, rateLimit / 5)
+        }
+        do { services = try await NodeServices(node: node, limits: limits) } catch { throw fail("cannot start the local services: \(error)") }
         let app = buildApplication(node: node, services: services, transport: transport, trust: trust, address: httpAddress,
                                    logger: logger) { bound in
             await banner.http(bound)

@@ -12,6 +12,8 @@ public struct RateLimiter: Sendable {
         public var writes = 30
         public var deletes = 20
         public var windowMs: UInt64 = 60_000
+        /// Off admits everything (for load tests: `elohim node run --rate-limit 0`).
+        public var enabled = true
         public init() {}
     }
 
@@ -31,6 +33,7 @@ public struct RateLimiter: Sendable {
     /// Counts a request by `key` at `nowMs` when it is within the limits; otherwise returns
     /// how many milliseconds until it would be (and counts nothing).
     public mutating func admit(_ key: String, kind: Kind, at nowMs: UInt64) -> UInt64? {
+        guard limits.enabled else { return nil }
         var w = windows[key] ?? Window()
         // A request counts for one window after it was made.
         let window = limits.windowMs
