@@ -30,6 +30,12 @@ import Testing
         #expect(r.admit("u", kind: .read, at: 500) != nil, "100 requests in all")
         #expect(r.admit("v", kind: .read, at: 500) == nil, "keys are counted apart")
         #expect(r.admit("u", kind: .read, at: 60_001) == nil, "the window slides")
+
+        var off = RateLimiter.Limits()
+        off.enabled = false
+        var unlimited = RateLimiter(limits: off)
+        #expect((0..<500).allSatisfy { unlimited.admit("u", kind: .delete, at: UInt64($0)) == nil }, "--rate-limit 0")
+        #expect(unlimited.trackedKeys == 0)
     }
 
     @Test func auditEntriesOlderThanNinetyDaysArePruned() throws {
