@@ -8,6 +8,8 @@ public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
     public var caller: Caller?
+    /// On team routes: the caller's permissions in the route's team.
+    public var permissions: EffectivePermissions?
     /// Set when an Authorization header was present but did not verify.
     var authFailure: APIError?
 
@@ -16,6 +18,7 @@ public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
         remoteAddress = source.channel.remoteAddress
         caller = nil
         authFailure = nil
+        permissions = nil
     }
 
     /// The client's IP address, for rate limits and the audit log.

@@ -40,8 +40,8 @@ public func buildApplication(
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 ///
 /// Every request passes, in order: metrics, error formatting, authentication (finds the caller), the
-/// audit trail (records mutations and denials), the rate limits, then the check that a caller
-/// is present where one is needed.
+/// audit trail (records mutations and denials), the rate limits, the check that a caller is
+/// present where one is needed, then the permission each route declares (RouteRequirements).
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
                         logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
     buildRoutes(node: node, services: services, transport: transport, trust: trust, logger: logger).router
@@ -58,6 +58,7 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
     router.add(middleware: RateLimitMiddleware(services: services))
     router.add(middleware: RequireCallerMiddleware())
+    router.add(middleware: PermissionMiddleware(services: services))
     let table = RouteTable(router)
     AuthRoutes(services: services).register(on: table)
     AuditRoutes(services: services).register(on: table)
@@ -65,7 +66,8 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     P2PRoutes(node: node, transport: transport, trust: trust).register(on: table)
     PairingRoutes(node: node).register(on: table)
     TeamRoutes(node: node).register(on: table)
-    WorkflowRoutes(service: WorkflowService(node: node)).register(on: table)
+    WorkflowRoutes(service: WorkflowService(node: node), services: services).register(on: table)
     MetricsRoutes(node: node, transport: transport, metrics: metrics).register(on: table)
+    AccessRoutes(services: services).register(on: table)
     return (router, table.routes)
 }

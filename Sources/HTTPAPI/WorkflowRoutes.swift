@@ -9,6 +9,7 @@ import Wire
 /// work items, claim → start → complete, and the queue by role and priority with SLA states.
 struct WorkflowRoutes: Sendable {
     let service: WorkflowService
+    let services: NodeServices
 
     struct StageBody: Codable, Equatable { let name: String; let roles: [String]; let slaSeconds: UInt64? }
     struct DefineRequest: Decodable { let name: String; let stages: [StageBody] }
@@ -48,6 +49,7 @@ struct WorkflowRoutes: Sendable {
             let item = try await run { () async throws(WorkflowError) in
                 try await service.createItem(team: teamID, workflow: workflow, title: body.title, priority: body.priority ?? 5)
             }
+            if let caller = context.caller { try services.permissions.recordCreator(item: item.id.description, account: Self.accountID(caller)) }
             return EditedResponse(status: .created, response: try await view(item, team: teamID))
         }
         team.get("/items") { request, context -> Items in
@@ -83,6 +85,11 @@ struct WorkflowRoutes: Sendable {
             guard let step = WorkflowService.Step(rawValue: stepName) else {
                 throw APIError.notFound("no action '\(stepName)' on an item: use claim, start or complete")
             }
+            // A scope of "own" items lets the caller act only on items it created here.
+            if case .scope(ownOnly: true)? = context.permissions?.grant(.itemsWork), let caller = context.caller,
+               try !services.permissions.owns(caller, item: id.description) {
+                throw APIError(.forbidden, "permission_denied", "you may work only on items you created (items.work is 'own')")
+            }
             let item = try await run { () async throws(WorkflowError) in try await service.advance(team: teamID, item: id, step) }
             return try await view(item, team: teamID)
         }
@@ -102,6 +109,11 @@ struct WorkflowRoutes: Sendable {
     private func view(_ item: WorkItem, team: TeamID) async throws -> ItemView {
         let (state, _) = try await run { () async throws(WorkflowError) in try await service.queue(team: team, workflow: nil, role: nil, status: nil) }
         return Self.view(item, in: state)
+    }
+
+    static func accountID(_ caller: Caller) -> Int64 {
+        if case let .account(a) = caller { return a.id }
+        return 0
     }
 
     static func team(_ context: APIRequestContext) throws -> TeamID {

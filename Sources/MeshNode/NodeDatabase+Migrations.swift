@@ -113,6 +113,25 @@ extension NodeDatabase {
             }
         }
 
+        // Who may do what through this node, per local account and team (Services' permissions).
+        migrator.registerMigration("2026-11-28 permissions") { db in
+            try db.create(table: "account_access") { t in
+                t.column("account_id", .integer).notNull().references("accounts", onDelete: .cascade)
+                t.column("team", .text).notNull()
+                t.column("assignment", .text).notNull()
+                t.primaryKey(["account_id", "team"])
+            }
+            try db.create(table: "permission_profiles") { t in
+                t.primaryKey("name", .text)
+                t.column("grants", .text).notNull()
+            }
+            // Which local account created an item through this node: its "own" items.
+            try db.create(table: "item_creators") { t in
+                t.primaryKey("item", .text)
+                t.column("account_id", .integer).notNull()
+            }
+        }
+
         return migrator
     }
 }

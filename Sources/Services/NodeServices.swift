@@ -35,6 +35,7 @@ public final class NodeServices: Sendable {
     public let accounts: AccountStore
     public let tokens: TokenIssuer
     public let audit: AuditLog
+    public let permissions: PermissionEngine
     /// The secret the CLI on this machine presents (from `api-token`, mode 0600).
     public let operatorToken: String
     private let limiter: Mutex<RateLimiter>
@@ -47,6 +48,7 @@ public final class NodeServices: Sendable {
         accounts = try AccountStore(pool: node.database.pool, cost: passwordCost)
         tokens = await TokenIssuer(key: try TokenIssuer.loadKey(folder: folder), node: node.nodeID.description)
         audit = AuditLog(pool: node.database.pool)
+        permissions = PermissionEngine(pool: node.database.pool, clock: clock)
         operatorToken = try Self.loadOperatorToken(folder: folder)
         limiter = Mutex(RateLimiter(limits: limits))
         self.clock = clock

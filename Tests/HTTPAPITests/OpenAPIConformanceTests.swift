@@ -36,4 +36,12 @@ import Testing
         #expect(Set(spec).subtracting(served).sorted() == [], "in Protocol/openapi.yaml but not served")
         #expect(served.count == Set(served).count, "no route registered twice")
     }
+
+    @Test func everyRouteDeclaresThePermissionItNeeds() async throws {
+        let t = try await TestNode()
+        let served = Set(buildRoutes(node: t.node, services: t.services).routes)
+        let declared = Set(RouteRequirements.table.keys)
+        #expect(served.subtracting(declared).sorted() == [], "routes without a declared requirement")
+        #expect(declared.subtracting(served).sorted() == [], "requirements for routes that do not exist")
+    }
 }

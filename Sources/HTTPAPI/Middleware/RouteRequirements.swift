@@ -1,0 +1,92 @@
+import Hummingbird
+import Services
+
+/// What each route needs, declared in one table so a test can check that none is missing:
+/// nothing (public), any caller, the founder (or the node's operator), or a permission in the
+/// route's `{team}`.
+enum Requirement: Sendable, Equatable {
+    case open
+    case caller
+    case founder
+    case team(Permission, AccessLevel)
+    /// Node-wide rights held through some team (reading the audit log: Admins).
+    case anyTeam(Permission)
+}
+
+enum RouteRequirements {
+    /// `METHOD /path` (as the router spells it) → requirement.
+    static let table: [String: Requirement] = [
+        "GET /health": .open,
+        "GET /diagnostics": .open,
+        "GET /metrics": .open,
+        "POST /api/v1/auth/register": .open,  // the store lets the first in, then only the founder
+        "POST /api/v1/auth/login": .open,
+        "GET /api/v1/auth/me": .caller,
+        "GET /api/v1/audit": .anyTeam(.auditRead),
+        "GET /api/v1/p2p/peers": .caller,
+        "GET /api/v1/p2p/notices": .caller,
+        "POST /api/v1/p2p/notices": .founder,
+        "GET /api/v1/p2p/invites": .founder,
+        "POST /api/v1/p2p/invites": .founder,
+        "GET /api/v1/p2p/invites/{id}": .founder,
+        "DELETE /api/v1/p2p/invites/{id}": .founder,
+        "POST /api/v1/p2p/join": .founder,
+        "GET /api/v1/teams": .caller,
+        "POST /api/v1/teams": .founder,
+        "GET /api/v1/teams/{team}": .team(.workflowsView, .read),
+        "GET /api/v1/teams/{team}/workflows": .team(.workflowsView, .read),
+        "POST /api/v1/teams/{team}/workflows": .team(.workflowsCreate, .read),
+        "GET /api/v1/teams/{team}/items": .team(.workflowsView, .read),
+        "POST /api/v1/teams/{team}/items": .team(.itemsCreate, .read),
+        "GET /api/v1/teams/{team}/items/{item}": .team(.workflowsView, .read),
+        "POST /api/v1/teams/{team}/items/{item}/{step}": .team(.itemsWork, .read),
+        "GET /api/v1/teams/{team}/access": .team(.teamManage, .read),
+        "GET /api/v1/teams/{team}/access/me": .caller,
+        "PUT /api/v1/teams/{team}/access/{account}": .team(.teamManage, .read),
+        "GET /api/v1/permission-profiles": .founder,
+        "PUT /api/v1/permission-profiles/{name}": .founder,
+    ]
+}
+
+/// Enforces the table: 403 with the permission that is missing. Runs after the caller is
+/// known; the effective permissions of a team route stay in the context for the handler
+/// (which checks scopes such as "own items only").
+struct PermissionMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let services: NodeServices
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let key = "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)"
+        guard let requirement = RouteRequirements.table[key] else {
+            // An unmatched path falls through to the router's 404; a matched route missing
+            // from the table is refused, so forgetting to declare one fails closed.
+            if context.endpointPath == nil { return try await next(request, context) }
+            throw APIError(.forbidden, "forbidden", "route \(key) declares no permission; it is refused until it does")
+        }
+        var context = context
+        switch requirement {
+        case .open:
+            break
+        case .caller:
+            _ = try context.requireCaller()
+        case .founder:
+            _ = try context.requireFounder(for: "do this (\(key))")
+        case let .anyTeam(p):
+            let caller = try context.requireCaller()
+            guard try services.permissions.holdsAnywhere(caller, p) else { throw Self.denied(p, nil) }
+        case let .team(p, level):
+            let caller = try context.requireCaller()
+            let team = try context.parameters.require("team")
+            let effective = try services.permissions.effective(for: caller, team: team)
+            // A scope permission passes here if it covers at least one's own things.
+            guard effective.allows(p, level: level, own: true) else { throw Self.denied(p, effective.basis) }
+            context.permissions = effective
+        }
+        return try await next(request, context)
+    }
+
+    static func denied(_ p: Permission, _ basis: String?) -> APIError {
+        APIError(.forbidden, "permission_denied",
+                 "this needs the permission '\(p.rawValue)'\(basis.map { " (yours come from \($0))" } ?? ""): ask an Admin of the team")
+    }
+}
