@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import MeshNode
 import NIOCore
@@ -25,8 +26,10 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = buildRouter(node: node, services: services, transport: transport, trust: trust, logger: logger)
     let background: [any Service] = transport.map { [$0] } ?? []
+    let events = EventsEndpoint(services: services, hub: EventHub(node: node))
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade { request, _, logger in await events.shouldUpgrade(request, logger: logger) },
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "elohim/\(ElohimVersion.current)"),
         services: [node] + background,
         onServerRunning: { channel in
@@ -69,5 +72,6 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     WorkflowRoutes(service: WorkflowService(node: node), services: services).register(on: table)
     MetricsRoutes(node: node, transport: transport, metrics: metrics).register(on: table)
     AccessRoutes(services: services).register(on: table)
+    EventsRoute().register(on: table)
     return (router, table.routes)
 }

@@ -23,6 +23,7 @@ enum RouteRequirements {
         "POST /api/v1/auth/login": .open,
         "GET /api/v1/auth/me": .caller,
         "GET /api/v1/audit": .anyTeam(.auditRead),
+        "GET /api/v1/events": .caller,
         "GET /api/v1/p2p/peers": .caller,
         "GET /api/v1/p2p/notices": .caller,
         "POST /api/v1/p2p/notices": .founder,

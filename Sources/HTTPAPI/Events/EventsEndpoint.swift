@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Services
+
+/// `GET /api/v1/events` upgraded to a WebSocket: the node's replica changes (with each op's
+/// outcome: applied, rejected, or a conflict and who won), peer status, notices and pairings,
+/// one JSON text frame per event. The client authenticates like any API call, with
+/// `Authorization: Bearer <token>` (or `?token=` where a browser cannot set headers); it
+/// receives replica events only for teams where it holds `workflows.view`, and peer and
+/// pairing events only as the founder.
+struct EventsEndpoint: Sendable {
+    let services: NodeServices
+    let hub: EventHub
+
+    static let path = "/api/v1/events"
+
+    /// The upgrade decision for one HTTP request; anything else goes on to the router.
+    func shouldUpgrade(_ request: HTTPRequest, logger: Logger) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        guard let path = request.path, path.split(separator: "?").first.map(String.init) == Self.path else { return .dontUpgrade }
+        guard let token = Self.token(request), let caller = try? await services.caller(bearer: token) else {
+            // Not upgraded: the router answers 401 in the API's error format.
+            return .dontUpgrade
+        }
+        guard let (events, end) = hub.subscribe() else { return .dontUpgrade }
+        return .upgrade([:]) { inbound, outbound, context in
+            defer { end() }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            // Stop when the client closes: drain inbound in a child task.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { for try await _ in inbound {} }
+                group.addTask {
+                    try await outbound.write(.text(#"{"type":"hello"}"#))
+                    for await event in events {
+                        guard self.visible(event, to: caller) else { continue }
+                        let data = try encoder.encode(event)
+                        try await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    func visible(_ e: APIEvent, to caller: Caller) -> Bool {
+        switch e.type {
+        case "replica":
+            guard let team = e.team else { return false }
+            return (try? services.permissions.effective(for: caller, team: team).allows(.workflowsView)) ?? false
+        case "peer", "paired": return caller.isFounderLevel
+        default: return true
+        }
+    }
+
+    static func token(_ request: HTTPRequest) -> String? {
+        if let header = request.headerFields[.authorization], header.hasPrefix("Bearer ") { return String(header.dropFirst(7)) }
+        guard let path = request.path, let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") where pair.hasPrefix("token=") {
+            return String(pair.dropFirst(6)).removingPercentEncoding
+        }
+        return nil
+    }
+}
+
+/// What a plain GET of `/api/v1/events` gets: the route exists so the spec, the permission
+/// table and the error format cover it; only an upgrade request is served.
+struct EventsRoute: Sendable {
+    func register(on router: some RouterMethods<APIRequestContext>) {
+        router.get(RouterPath(stringLiteral: EventsEndpoint.path)) { _, _ -> Response in
+            throw APIError(.badRequest, "websocket_required",
+                           "this is a WebSocket endpoint: connect with 'Connection: Upgrade' and 'Upgrade: websocket'")
+        }
+    }
+}
