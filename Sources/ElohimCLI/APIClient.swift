@@ -57,14 +57,39 @@ struct APIClient: Sendable {
         try await send("DELETE", path, body: Optional<String>.none, timeout: 30)
     }
 
+    /// PUT of raw bytes (a sealed vault chunk).
+    func putBytes<T: Decodable>(_ path: String, _ bytes: [UInt8], as type: T.Type = T.self) async throws(CLIError) -> T {
+        try await send("PUT", path, raw: Data(bytes), contentType: "application/octet-stream", timeout: 120)
+    }
+
+    /// GET of raw bytes.
+    func getBytes(_ path: String) async throws(CLIError) -> [UInt8] {
+        let data: Data = try await exchange("GET", path, raw: nil, contentType: nil, timeout: 120)
+        return [UInt8](data)
+    }
+
     private func send<T: Decodable, B: Encodable>(_ method: String, _ path: String, body: B?, timeout: TimeInterval)
         async throws(CLIError) -> T {
+        try await send(method, path, raw: body.flatMap { try? JSONEncoder().encode($0) }, contentType: body == nil ? nil : "application/json",
+                       timeout: timeout)
+    }
+
+    private func send<T: Decodable>(_ method: String, _ path: String, raw: Data?, contentType: String?, timeout: TimeInterval)
+        async throws(CLIError) -> T {
+        let data = try await exchange(method, path, raw: raw, contentType: contentType, timeout: timeout)
+        do { return try JSONDecoder().decode(T.self, from: data) } catch {
+            throw .unexpectedAnswer("\(method) \(path): \(error)")
+        }
+    }
+
+    private func exchange(_ method: String, _ path: String, raw: Data?, contentType: String?, timeout: TimeInterval)
+        async throws(CLIError) -> Data {
         var request = URLRequest(url: base.appendingPathComponent(path), timeoutInterval: timeout)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = try? JSONEncoder().encode(body)
+        if let raw {
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+            request.httpBody = raw
         }
         let data: Data, response: URLResponse
         do { (data, response) = try await URLSession.shared.data(for: request) } catch {
@@ -75,9 +100,7 @@ struct APIClient: Sendable {
             if let e = try? JSONDecoder().decode(ErrorBody.self, from: data) { throw .api(status: status, code: e.error.code, message: e.error.message) }
             throw .api(status: status, code: "http_\(status)", message: String(decoding: data.prefix(300), as: UTF8.self))
         }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch {
-            throw .unexpectedAnswer("\(method) \(path): \(error)")
-        }
+        return data
     }
 
     struct ErrorBody: Decodable {

@@ -73,5 +73,6 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     MetricsRoutes(node: node, transport: transport, metrics: metrics).register(on: table)
     AccessRoutes(services: services).register(on: table)
     EventsRoute().register(on: table)
+    VaultRoutes(node: node, services: services).register(on: table)
     return (router, table.routes)
 }

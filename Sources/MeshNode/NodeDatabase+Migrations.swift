@@ -132,6 +132,16 @@ extension NodeDatabase {
             }
         }
 
+        // Sealed vault chunks (vault format v1): opaque bytes, addressed by their SHA-256.
+        migrator.registerMigration("2026-11-28 vault chunks") { db in
+            try db.create(table: "vault_chunks") { t in
+                t.column("team", .text).notNull()
+                t.column("id", .text).notNull()
+                t.column("data", .blob).notNull()
+                t.primaryKey(["team", "id"])
+            }
+        }
+
         return migrator
     }
 }

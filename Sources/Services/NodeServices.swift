@@ -36,6 +36,7 @@ public final class NodeServices: Sendable {
     public let tokens: TokenIssuer
     public let audit: AuditLog
     public let permissions: PermissionEngine
+    public let chunks: ChunkStore
     /// The secret the CLI on this machine presents (from `api-token`, mode 0600).
     public let operatorToken: String
     private let limiter: Mutex<RateLimiter>
@@ -49,6 +50,7 @@ public final class NodeServices: Sendable {
         tokens = await TokenIssuer(key: try TokenIssuer.loadKey(folder: folder), node: node.nodeID.description)
         audit = AuditLog(pool: node.database.pool)
         permissions = PermissionEngine(pool: node.database.pool, clock: clock)
+        chunks = ChunkStore(pool: node.database.pool)
         operatorToken = try Self.loadOperatorToken(folder: folder)
         limiter = Mutex(RateLimiter(limits: limits))
         self.clock = clock

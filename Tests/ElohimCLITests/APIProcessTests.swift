@@ -62,6 +62,24 @@ import Glibc
         }
         let done = try await Self.call(a, "GET", "/api/v1/teams/\(team.id)/items?status=completed", token: token, expect: 200, as: Items.self)
         #expect(done.items.map(\.id) == [item.id])
+
+        // The vault, with the login token: a file of three chunks goes in sealed and comes back whole;
+        // another passphrase sees nothing.
+        let original = (0..<(1_300_000)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 7) }
+        let path = root + "/report.bin"
+        try Data(original).write(to: URL(fileURLWithPath: path))
+        try "correct horse battery\n".write(toFile: root + "/pass", atomically: true, encoding: .utf8)
+        try "a decoy passphrase\n".write(toFile: root + "/decoy", atomically: true, encoding: .utf8)
+        let vault = ["--api", "http://127.0.0.1:\(a.http)", "--token", token, "--team", team.id, "--passphrase-file", root + "/pass"]
+        let put = try await runElohim(["vault", "put", path] + vault)
+        #expect(put.status == 0 && put.stdout.contains("3 chunks"), "\(put.stderr)")
+        let listed = try await runElohim(["vault", "ls"] + vault)
+        #expect(listed.stdout.hasPrefix("report.bin\t"), "\(listed.stdout) \(listed.stderr)")
+        let got = try await runElohim(["vault", "get", "report.bin", "-o", root + "/back.bin"] + vault)
+        #expect(got.status == 0, "\(got.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/back.bin")) == Data(original))
+        let decoy = try await runElohim(["vault", "ls"] + vault.dropLast() + [root + "/decoy"])
+        #expect(decoy.stdout.contains("No files open under this passphrase"), "\(decoy.stdout)")
         a.process?.signal(SIGTERM)
         #expect(try await a.process!.waitForExit() == 0)
     }

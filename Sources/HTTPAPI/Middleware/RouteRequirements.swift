@@ -44,6 +44,11 @@ enum RouteRequirements {
         "GET /api/v1/teams/{team}/access": .team(.teamManage, .read),
         "GET /api/v1/teams/{team}/access/me": .caller,
         "PUT /api/v1/teams/{team}/access/{account}": .team(.teamManage, .read),
+        "PUT /api/v1/teams/{team}/vault/chunks/{chunk}": .team(.vaultAccess, .write),
+        "GET /api/v1/teams/{team}/vault/chunks/{chunk}": .team(.vaultAccess, .read),
+        "POST /api/v1/teams/{team}/vault/files": .team(.vaultAccess, .write),
+        "GET /api/v1/teams/{team}/vault/files": .team(.vaultAccess, .read),
+        "DELETE /api/v1/teams/{team}/vault/files/{blob}": .team(.vaultAccess, .write),
         "GET /api/v1/permission-profiles": .founder,
         "PUT /api/v1/permission-profiles/{name}": .founder,
     ]
