@@ -73,11 +73,11 @@ done
 # The API needs a token: each node's operator token is in its data folder.
 api() { local n=$1; shift; ip netns exec "$PREFIX-n$n" curl -s -H "Authorization: Bearer $(cat "$WORK/n$n/api-token" 2>/dev/null)" "$@"; }
 linked() { api "$1" --max-time 2 http://127.0.0.1:8000/api/v1/p2p/peers | grep -o '"linked":true' | wc -l; }
-deadline=$((SECONDS + 60))
+deadline=$((SECONDS + 90))
 until [[ $(linked 1) -ge 1 && $(linked 2) -ge 1 && $(linked 3) -ge 1 && $(( $(linked 1) + $(linked 2) + $(linked 3) )) -ge 6 ]]; do
   if (( SECONDS > deadline )); then
-    echo "LAN test FAILED: the nodes did not all find each other by mDNS within 60 s"
-    for i in 1 2 3; do echo "--- node $i"; tail -20 "$WORK/n$i.err"; done
+    echo "LAN test FAILED: the nodes did not all find each other by mDNS within 90 s"
+    for i in 1 2 3; do echo "--- node $i"; tail -20 "$WORK/n$i.err"; echo "peers: $(api $i --max-time 2 http://127.0.0.1:8000/api/v1/p2p/peers)"; done
     exit 1
   fi
   sleep 1

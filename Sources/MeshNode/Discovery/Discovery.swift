@@ -37,6 +37,8 @@ public final class Discovery: @unchecked Sendable {
     private let onLost: @Sendable (String) -> Void
     /// Services browsed, by name, so `refresh` can resolve them again (guarded by the poll lock).
     private var browsed: [String: (interface: AvahiIfIndex, proto: AvahiProtocol, type: String, domain: String)] = [:]
+    /// Browsed services whose resolution succeeded at least once (guarded by the poll lock).
+    private var resolvedNames: Set<String> = []
 
     private init(poll: OpaquePointer, me: NodeID, port: UInt16, txt: [String: String], logger: Logger,
                  onFound: @escaping @Sendable (Found) -> Void, onLost: @escaping @Sendable (String) -> Void) {
@@ -103,12 +105,14 @@ public final class Discovery: @unchecked Sendable {
     }
 
     /// Resolves every browsed service again, so TXT changes (a pairing tag announced after
-    /// the first resolution) reach `onFound`. Resolution is asynchronous.
-    public func refresh() {
+    /// the first resolution) reach `onFound`; with `onlyUnresolved`, only the services whose
+    /// resolution has not succeeded yet (a resolver that timed out under load is not retried
+    /// by Avahi). Resolution is asynchronous.
+    public func refresh(onlyUnresolved: Bool = false) {
         avahi_threaded_poll_lock(poll)
         defer { avahi_threaded_poll_unlock(poll) }
         guard let client else { return }
-        for name in browsed.keys.sorted() {
+        for name in browsed.keys.sorted() where !onlyUnresolved || !resolvedNames.contains(name) {
             let b = browsed[name]!
             _ = avahi_service_resolver_new(client, b.interface, b.proto, name, b.type, b.domain, AvahiProtocol(AVAHI_PROTO_INET),
                                            AvahiLookupFlags(rawValue: 0), resolveCallback, Unmanaged.passUnretained(self).toOpaque())
@@ -147,7 +151,19 @@ public final class Discovery: @unchecked Sendable {
     }
 
     fileprivate func groupChanged(_ g: OpaquePointer?, _ state: AvahiEntryGroupState) {
-        if state == AVAHI_ENTRY_GROUP_COLLISION { renameAndRepublish(avahi_entry_group_get_client(g)) }
+        switch state {
+        case AVAHI_ENTRY_GROUP_COLLISION:
+            renameAndRepublish(avahi_entry_group_get_client(g))
+        case AVAHI_ENTRY_GROUP_ESTABLISHED:
+            logger.info("mDNS: published \(serviceName)")
+        case AVAHI_ENTRY_GROUP_FAILURE:
+            let c = avahi_entry_group_get_client(g)
+            logger.warning("mDNS: publishing \(serviceName) failed (\(String(cString: avahi_strerror(avahi_client_errno(c))))); trying again")
+            if let group { avahi_entry_group_reset(group) }
+            publish(c)
+        default:
+            break
+        }
     }
 
     private func renameAndRepublish(_ c: OpaquePointer?) {
@@ -179,6 +195,7 @@ public final class Discovery: @unchecked Sendable {
         case AVAHI_BROWSER_REMOVE:
             if let name {
                 browsed[String(cString: name)] = nil
+                resolvedNames.remove(String(cString: name))
                 onLost(String(cString: name))
             }
         default:
@@ -189,7 +206,13 @@ public final class Discovery: @unchecked Sendable {
     fileprivate func resolved(_ r: OpaquePointer?, _ event: AvahiResolverEvent, _ name: UnsafePointer<CChar>?,
                               _ address: UnsafePointer<AvahiAddress>?, _ port: UInt16, _ txtList: UnsafeMutablePointer<AvahiStringList>?) {
         defer { avahi_service_resolver_free(r) }
-        guard event == AVAHI_RESOLVER_FOUND, let name, let address else { return }
+        guard event == AVAHI_RESOLVER_FOUND, let name, let address else {
+            if let name { logger.debug("mDNS: could not resolve \(String(cString: name)); retrying later") }
+            return
+        }
+        if resolvedNames.insert(String(cString: name)).inserted {
+            logger.info("mDNS: found \(String(cString: name))")
+        }
         var buffer = [CChar](repeating: 0, count: Int(AVAHI_ADDRESS_STR_MAX))
         avahi_address_snprint(&buffer, buffer.count, address)
         let txt = Self.dictionary(txtList)

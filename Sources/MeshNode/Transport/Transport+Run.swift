@@ -186,7 +186,11 @@ extension Transport: Service {
 
     /// Every two seconds, links with the trusted nodes mDNS shows that have no link yet.
     private func dialDiscovered() async {
+        var round = 0
         while !Task.isCancelled {
+            // Every 10 s, resolve again the services whose resolution failed (busy machines).
+            round += 1
+            if round % 5 == 0 { state.withLockedValue { $0.discovery }?.refresh(onlyUnresolved: true) }
             let candidates = state.withLockedValue { s in
                 s.visible.values.compactMap { f -> PeerAddress? in
                     guard let id = f.node, s.links[id] == nil, trust.isTrusted(id) else { return nil }
