@@ -40,6 +40,8 @@ public final class NodeServices: Sendable {
     /// The secret the CLI on this machine presents (from `api-token`, mode 0600).
     public let operatorToken: String
     private let limiter: Mutex<RateLimiter>
+    /// When the audit log was last pruned to its retention.
+    private let lastPruneMs = Mutex<UInt64>(0)
     /// Wall-clock milliseconds; injected so tests can move time.
     public let clock: @Sendable () -> UInt64
 
@@ -54,7 +56,23 @@ public final class NodeServices: Sendable {
         operatorToken = try Self.loadOperatorToken(folder: folder)
         limiter = Mutex(RateLimiter(limits: limits))
         self.clock = clock
-        try audit.prune(at: clock())
+        try pruneAuditIfDue()
+    }
+
+    /// Records an audit entry; once an hour, first drops the entries past the 90-day retention.
+    public func record(_ entry: AuditEntry) throws {
+        try pruneAuditIfDue()
+        try audit.record(entry)
+    }
+
+    private func pruneAuditIfDue() throws {
+        let now = clock()
+        let due = lastPruneMs.withLock { last -> Bool in
+            guard last == 0 || now >= last + 3_600_000 else { return false }
+            last = now
+            return true
+        }
+        if due { try audit.prune(at: now) }
     }
 
     /// Counts a request against the limits; the wait in milliseconds when over.

@@ -165,3 +165,19 @@ import Testing
         }
     }
 }
+
+@Suite struct AuditRetentionTests {
+    /// A node that runs for months keeps only 90 days of audit: pruning happens as it records.
+    @Test func aRunningNodePrunesPastTheRetention() async throws {
+        let t = try await TestNode()
+        try await t.test { client in
+            _ = try await client.execute(uri: "/api/v1/teams", method: .post, headers: t.operatorHeaders,
+                                         body: ByteBuffer(string: #"{"name": "a"}"#)) { $0.status }
+            t.clock.advance(ms: AuditLog.retentionMs + 3_600_000)
+            _ = try await client.execute(uri: "/api/v1/teams", method: .post, headers: t.operatorHeaders,
+                                         body: ByteBuffer(string: #"{"name": "b"}"#)) { $0.status }
+            let left = try t.services.audit.entries(.init())
+            #expect(left.count == 1 && left[0].atMs == t.clock.now, "the 90-day-old entry is gone, the new one kept")
+        }
+    }
+}

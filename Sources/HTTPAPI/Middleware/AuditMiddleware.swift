@@ -35,7 +35,7 @@ struct AuditMiddleware: RouterMiddleware {
                                action: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)",
                                resource: request.uri.path, client: context.clientAddress,
                                userAgent: request.headers[.userAgent] ?? "", outcome: outcome, status: status)
-        do { try services.audit.record(entry) } catch {
+        do { try services.record(entry) } catch {
             logger.error("cannot write the audit log: \(error)", metadata: ["action": "\(entry.action)"])
         }
     }
