@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTPAPI
 import Foundation
 
 /// `elohim invite`: hands out a pairing code, lists codes, revokes one.
@@ -117,19 +118,3 @@ struct InviteRevokeCommand: AsyncParsableCommand {
         FileHandleOutput.standardOutput("Revoked invite \(revoked.id) (code \(revoked.tag)-…).\n")
     }
 }
-
-/// The API's view of an invite (PairingRoutes.InviteView).
-struct InviteView: Decodable {
-    let id: String
-    let code: String?
-    let tag: String
-    let status: String
-    let expiresAt: String
-    let attempts: Int
-    let failures: Int
-    let usedBy: String?
-    let team: String?
-    let role: String?
-}
-
-struct InviteList: Decodable { let invites: [InviteView] }

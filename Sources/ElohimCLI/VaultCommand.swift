@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTPAPI
 import Replicas
 import Services
 #if canImport(Glibc)
@@ -61,12 +62,9 @@ struct VaultOptions: ParsableArguments {
 
     var base: String { "api/v1/teams/\(team.lowercased())/vault" }
 
-    struct File: Decodable { let blob: String; let name: String; let size: UInt64; let chunks: [String]; let chunkSize: UInt32 }
-    struct Files: Decodable { let files: [File] }
-
     /// The files of this vault (those whose entry opens under these keys).
-    func files(_ client: APIClient, keys: VaultFormat.Keys) async throws -> [(File, VaultFormat.Entry)] {
-        let all: Files
+    func files(_ client: APIClient, keys: VaultFormat.Keys) async throws -> [(VaultFileView, VaultFormat.Entry)] {
+        let all: VaultFileList
         do { all = try await client.get(base + "/files") } catch { throw fail(error) }
         return all.files.compactMap { f in VaultFormat.openEntry(f.name, keys: keys).map { (f, $0) } }
     }
@@ -129,7 +127,7 @@ struct VaultPutCommand: AsyncParsableCommand {
         struct Body: Encodable { let name: String; let size: UInt64; let chunks: [String]; let chunkSize: UInt32 }
         let body = Body(name: try VaultFormat.sealEntry(entry, keys: keys), size: UInt64(ids.count) * UInt64(VaultFormat.chunkSize),
                         chunks: ids, chunkSize: UInt32(VaultFormat.chunkSize))
-        let stored: VaultOptions.File
+        let stored: VaultFileView
         do { stored = try await client.post(options.base + "/files", body) } catch { throw fail(error) }
         FileHandleOutput.standardOutput("Stored \(entry.name) (\(Progress.size(sent)), \(ids.count) chunk\(ids.count == 1 ? "" : "s")) as \(stored.blob)\n")
     }

@@ -45,8 +45,7 @@ struct AccessRoutes: Sendable {
             return EffectiveView(basis: e.basis, permissions: Dictionary(uniqueKeysWithValues: Permission.allCases.map { ($0.rawValue, Self.value(e.grant($0))) }))
         }
         router.put("/api/v1/teams/{team}/access/{account}") { request, context -> AssignmentView in
-            let team = try context.parameters.require("team")
-            guard OpIDText.isTeamID(team) else { throw APIError.badRequest("a team ID is 64 hex digits; got '\(team.prefix(80))'") }
+            let team = try context.teamID().description
             let accountText = try context.parameters.require("account")
             guard let accountID = Int64(accountText), (try? services.accounts.account(id: accountID)) != nil else {
                 throw APIError.notFound("no account \(accountText) on this node")
@@ -122,8 +121,4 @@ struct AccessRoutes: Sendable {
     static func view(_ account: Int64, _ a: AccessAssignment) -> AssignmentView {
         AssignmentView(account: account, role: a.role?.description, profiles: a.profiles, overrides: values(a.overrides))
     }
-}
-
-enum OpIDText {
-    static func isTeamID(_ s: String) -> Bool { s.count == 64 && s.allSatisfy(\.isHexDigit) }
 }

@@ -43,8 +43,8 @@ public func buildApplication(
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 ///
 /// Every request passes, in order: metrics, error formatting, authentication (finds the caller), the
-/// audit trail (records mutations and denials), the rate limits, the check that a caller is
-/// present where one is needed, then the permission each route declares (RouteRequirements).
+/// audit trail (records mutations and denials), the rate limits, then what each route declares
+/// it needs (RouteRequirements: a caller, the founder, a permission).
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
                         logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
     buildRoutes(node: node, services: services, transport: transport, trust: trust, logger: logger).router
@@ -60,7 +60,6 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     router.add(middleware: AuthMiddleware(services: services))
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
     router.add(middleware: RateLimitMiddleware(services: services))
-    router.add(middleware: RequireCallerMiddleware())
     router.add(middleware: PermissionMiddleware(services: services))
     let table = RouteTable(router)
     AuthRoutes(services: services).register(on: table)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MeshNode
 import Services
 
 /// `GET /api/v1/audit`: the audit trail, newest first, for the founder, the node's operator and
@@ -36,7 +37,7 @@ struct AuditRoutes: Sendable {
             }
             do {
                 return Entries(entries: try services.audit.entries(filter).map {
-                    EntryView(id: $0.id ?? 0, at: PairingRoutes.iso($0.atMs), actor: $0.actor, action: $0.action, resource: $0.resource,
+                    EntryView(id: $0.id ?? 0, at: Node.isoTime($0.atMs), actor: $0.actor, action: $0.action, resource: $0.resource,
                               client: $0.client, userAgent: $0.userAgent, outcome: $0.outcome, status: $0.status)
                 })
             } catch { throw APIError(.internalServerError, "storage", "cannot read the audit log: \(error)") }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MeshNode
 import Services
 
 /// `/api/v1/auth`: register, login, me. The first account registered on a node is its
@@ -15,11 +16,9 @@ struct AuthRoutes: Sendable {
         let auth = router.group("/api/v1/auth")
         auth.post("/register") { request, context -> EditedResponse<AccountView> in
             let body = try await request.decode(as: Credentials.self, context: context)
-            let by: Account? = if case let .account(a)? = context.caller { a } else if context.caller == .nodeOperator {
-                Account(id: 0, username: "node-operator", founder: true, createdMs: 0)
-            } else { nil }
             do {
-                let account = try services.accounts.register(username: body.username, password: body.password, by: by, at: services.clock())
+                let account = try services.accounts.register(username: body.username, password: body.password, by: context.caller,
+                                                             at: services.clock())
                 return EditedResponse(status: .created, response: Self.view(account))
             } catch let e as AccountError { throw Self.apiError(e) }
         }
@@ -28,19 +27,19 @@ struct AuthRoutes: Sendable {
             do {
                 let account = try services.accounts.login(username: body.username, password: body.password, at: services.clock())
                 let (token, expires) = try await services.tokens.issue(for: account, at: services.clock())
-                return TokenView(token: token, expiresAt: PairingRoutes.iso(expires), account: Self.view(account))
+                return TokenView(token: token, expiresAt: Node.isoTime(expires), account: Self.view(account))
             } catch let e as AccountError { throw Self.apiError(e) }
         }
         auth.get("/me") { _, context -> AccountView in
             switch try context.requireCaller() {
             case let .account(a): return Self.view(a)
-            case .nodeOperator: return AccountView(id: 0, username: "node-operator", founder: true, createdAt: PairingRoutes.iso(0))
+            case .nodeOperator: return AccountView(id: 0, username: "node-operator", founder: true, createdAt: Node.isoTime(0))
             }
         }
     }
 
     static func view(_ a: Account) -> AccountView {
-        AccountView(id: a.id, username: a.username, founder: a.founder, createdAt: PairingRoutes.iso(a.createdMs))
+        AccountView(id: a.id, username: a.username, founder: a.founder, createdAt: Node.isoTime(a.createdMs))
     }
 
     static func apiError(_ e: AccountError) -> APIError {

@@ -21,22 +21,6 @@ struct PairingRoutes: Sendable {
         let expires: String?
     }
 
-    struct InviteView: ResponseCodable, Equatable {
-        let id: String
-        /// Only in the response that created the invite.
-        let code: String?
-        let tag: String
-        let status: String
-        let createdAt: String
-        let expiresAt: String
-        let attempts: Int
-        let failures: Int
-        let usedBy: String?
-        let team: String?
-        let role: String?
-    }
-
-    struct Invites: ResponseCodable { let invites: [InviteView] }
 
     struct JoinRequest: Decodable {
         let code: String
@@ -60,7 +44,7 @@ struct PairingRoutes: Sendable {
             return EditedResponse(status: .created, response: Self.view(invite, showCode: true))
         }
         api.get("/invites") { _, _ in
-            Invites(invites: await node.invites().reversed().map { Self.view($0, showCode: false) })
+            InviteList(invites: await node.invites().reversed().map { Self.view($0, showCode: false) })
         }
         api.get("/invites/{id}") { _, context -> InviteView in
             let id = try context.parameters.require("id")
@@ -121,13 +105,11 @@ struct PairingRoutes: Sendable {
     }
 
     static func view(_ i: PairingInvite, showCode: Bool) -> InviteView {
-        let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        let now = Node.wallClockMs()
         return InviteView(id: i.id, code: showCode ? i.code.description : nil, tag: i.code.tag, status: i.status(at: now).rawValue,
-                          createdAt: iso(i.createdMs), expiresAt: iso(i.expiresMs), attempts: i.attempts, failures: i.failures,
+                          createdAt: Node.isoTime(i.createdMs), expiresAt: Node.isoTime(i.expiresMs), attempts: i.attempts, failures: i.failures,
                           usedBy: i.usedBy?.description, team: i.grant?.team.description, role: i.grant?.role.description)
     }
-
-    static func iso(_ ms: UInt64) -> String { Date(timeIntervalSince1970: Double(ms) / 1000).formatted(.iso8601) }
 
     static func apiError(_ error: PairingAPIError) -> APIError {
         switch error {
@@ -151,3 +133,21 @@ struct PairingRoutes: Sendable {
         }
     }
 }
+
+/// The API's view of an invite; the CLI decodes the same type.
+public struct InviteView: ResponseCodable, Equatable, Sendable {
+    public let id: String
+    /// Only in the response that created the invite.
+    public let code: String?
+    public let tag: String
+    public let status: String
+    public let createdAt: String
+    public let expiresAt: String
+    public let attempts: Int
+    public let failures: Int
+    public let usedBy: String?
+    public let team: String?
+    public let role: String?
+}
+
+public struct InviteList: ResponseCodable, Sendable { public let invites: [InviteView] }

@@ -46,9 +46,8 @@ struct TeamRoutes: Sendable {
             return Teams(teams: out)
         }
         api.get("/{team}") { _, context -> TeamView in
-            let text = try context.parameters.require("team")
-            guard let id = OpID(hex: text) else { throw APIError.badRequest("a team ID is 64 hex digits; got '\(text)'") }
-            guard let state = await node.team(id) else { throw APIError.notFound("no team \(text) on this node") }
+            let id = try context.teamID()
+            guard let state = await node.team(id) else { throw APIError.notFound("no team \(id) on this node") }
             return Self.view(state)
         }
     }

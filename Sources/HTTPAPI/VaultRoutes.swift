@@ -17,15 +17,13 @@ struct VaultRoutes: Sendable {
     let services: NodeServices
 
     struct FileRequest: Decodable { let name: String; let size: UInt64; let chunks: [String]; let chunkSize: UInt32 }
-    struct FileView: ResponseCodable { let blob: String; let name: String; let size: UInt64; let chunks: [String]; let chunkSize: UInt32; let owner: String }
-    struct Files: ResponseCodable { let files: [FileView] }
     struct ChunkView: ResponseCodable { let id: String; let size: Int }
 
     func register(on router: some RouterMethods<APIRequestContext>) {
         let vault = router.group("/api/v1/teams/{team}/vault")
         vault.put("/chunks/{chunk}") { request, context -> EditedResponse<ChunkView> in
-            let team = try WorkflowRoutes.team(context)
-            let id = try WorkflowRoutes.opID(try context.parameters.require("chunk"), "chunk")
+            let team = try context.teamID()
+            let id = try context.opID("chunk")
             let body = try await request.body.collect(upTo: VaultFormat.maxSealedChunk + 1)
             guard body.readableBytes <= VaultFormat.maxSealedChunk else {
                 throw APIError(.contentTooLarge, "chunk_too_large", "a sealed chunk is at most \(VaultFormat.maxSealedChunk) bytes")
@@ -41,20 +39,20 @@ struct VaultRoutes: Sendable {
             return EditedResponse(status: .created, response: ChunkView(id: id.description, size: bytes.count))
         }
         vault.get("/chunks/{chunk}") { _, context -> Response in
-            let team = try WorkflowRoutes.team(context)
-            let id = try WorkflowRoutes.opID(try context.parameters.require("chunk"), "chunk")
+            let team = try context.teamID()
+            let id = try context.opID("chunk")
             guard let bytes = try services.chunks.get(team: team.description, id: id.description) else {
                 throw APIError.notFound("no chunk \(id) of this team on this node")
             }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        vault.post("/files") { request, context -> EditedResponse<FileView> in
-            let team = try WorkflowRoutes.team(context)
+        vault.post("/files") { request, context -> EditedResponse<VaultFileView> in
+            let team = try context.teamID()
             let body = try await request.decode(as: FileRequest.self, context: context)
             guard let sealed = Data(base64Encoded: body.name), sealed.count >= 28 else {
                 throw APIError.badRequest("name must be a sealed vault entry (base64), not a readable name: the node takes ciphertext only")
             }
-            let chunks = try body.chunks.map { try WorkflowRoutes.opID($0, "chunk") }
+            let chunks = try body.chunks.map { try APIRequestContext.opID($0, "chunk") }
             guard chunks.count <= 1 << 20 else { throw APIError.badRequest("too many chunks") }
             let missing = try services.chunks.missing(team: team.description, ids: chunks.map(\.description))
             guard missing.isEmpty else {
@@ -68,14 +66,14 @@ struct VaultRoutes: Sendable {
             case .noSuchTeam: throw APIError.notFound("no team \(team) on this node")
             }
         }
-        vault.get("/files") { _, context -> Files in
-            let team = try WorkflowRoutes.team(context)
+        vault.get("/files") { _, context -> VaultFileList in
+            let team = try context.teamID()
             guard let state = await node.team(team) else { throw APIError.notFound("no team \(team) on this node") }
-            return Files(files: state.vault.keys.sorted().compactMap { id in state.vault[id].map { Self.view(id, $0) } })
+            return VaultFileList(files: state.vault.keys.sorted().compactMap { id in state.vault[id].map { Self.view(id, $0) } })
         }
-        vault.delete("/files/{blob}") { _, context -> FileView in
-            let team = try WorkflowRoutes.team(context)
-            let blob = try WorkflowRoutes.opID(try context.parameters.require("blob"), "blob")
+        vault.delete("/files/{blob}") { _, context -> VaultFileView in
+            let team = try context.teamID()
+            let blob = try context.opID("blob")
             let view = try await file(blob, team: team)
             switch await node.write(.deleteBlob(blob), team: team) {
             case .applied, .conflict: return view
@@ -85,13 +83,25 @@ struct VaultRoutes: Sendable {
         }
     }
 
-    private func file(_ blob: BlobID, team: TeamID) async throws -> FileView {
+    private func file(_ blob: BlobID, team: TeamID) async throws -> VaultFileView {
         guard let entry = await node.team(team)?.vault[blob] else { throw APIError.notFound("no file \(blob) in this team's vault") }
         return Self.view(blob, entry)
     }
 
-    static func view(_ id: BlobID, _ e: VaultEntry) -> FileView {
-        FileView(blob: id.description, name: e.metadata.name, size: e.metadata.size, chunks: e.metadata.chunks.map(\.description),
+    static func view(_ id: BlobID, _ e: VaultEntry) -> VaultFileView {
+        VaultFileView(blob: id.description, name: e.metadata.name, size: e.metadata.size, chunks: e.metadata.chunks.map(\.description),
                  chunkSize: e.metadata.chunkSize, owner: e.owner.description)
     }
 }
+
+/// A file of the vault index as the API shows it (the name is a sealed entry); the CLI decodes the same type.
+public struct VaultFileView: ResponseCodable, Sendable {
+    public let blob: String
+    public let name: String
+    public let size: UInt64
+    public let chunks: [String]
+    public let chunkSize: UInt32
+    public let owner: String
+}
+
+public struct VaultFileList: ResponseCodable, Sendable { public let files: [VaultFileView] }

@@ -33,28 +33,28 @@ struct WorkflowRoutes: Sendable {
                 }
                 return StageDefinition(name: s.name, roles: roles, slaSeconds: s.slaSeconds)
             }
-            let teamID = try Self.team(context)
+            let teamID = try context.teamID()
             let w = try await run { () async throws(WorkflowError) in try await service.define(team: teamID, name: body.name, stages: stages) }
             return EditedResponse(status: .created, response: Self.view(w))
         }
         team.get("/workflows") { _, context -> Workflows in
-            let teamID = try Self.team(context)
-            let (state, _) = try await run { () async throws(WorkflowError) in try await service.queue(team: teamID, workflow: nil, role: nil, status: nil) }
+            let teamID = try context.teamID()
+            let state = try await run { () async throws(WorkflowError) in try await service.state(team: teamID) }
             return Workflows(workflows: state.workflows.values.sorted { $0.id < $1.id }.map(Self.view))
         }
         team.post("/items") { request, context -> EditedResponse<ItemView> in
             let body = try await request.decode(as: CreateItemRequest.self, context: context)
-            let workflow = try Self.opID(body.workflow, "workflow")
-            let teamID = try Self.team(context)
-            let item = try await run { () async throws(WorkflowError) in
+            let workflow = try APIRequestContext.opID(body.workflow, "workflow")
+            let teamID = try context.teamID()
+            let (state, item) = try await run { () async throws(WorkflowError) in
                 try await service.createItem(team: teamID, workflow: workflow, title: body.title, priority: body.priority ?? 5)
             }
-            if let caller = context.caller { try services.permissions.recordCreator(item: item.id.description, account: Self.accountID(caller)) }
-            return EditedResponse(status: .created, response: try await view(item, team: teamID))
+            if case let .account(a)? = context.caller { try services.permissions.recordCreator(item: item.id.description, account: a.id) }
+            return EditedResponse(status: .created, response: Self.view(item, in: state))
         }
         team.get("/items") { request, context -> Items in
             let q = request.uri.queryParameters
-            let workflow = try q["workflow"].map { try Self.opID(String($0), "workflow") }
+            let workflow = try q["workflow"].map { try APIRequestContext.opID(String($0), "workflow") }
             let role = try q["role"].map { name throws -> Role in
                 guard let r = Role(name: String(name)) else { throw APIError.badRequest("role must be guest, member, admin or super-admin; got '\(name)'") }
                 return r
@@ -65,22 +65,22 @@ struct WorkflowRoutes: Sendable {
                 }
                 return s
             }
-            let teamID = try Self.team(context)
+            let teamID = try context.teamID()
             let (state, items) = try await run { () async throws(WorkflowError) in
                 try await service.queue(team: teamID, workflow: workflow, role: role, status: status)
             }
             return Items(items: items.map { Self.view($0, in: state) })
         }
         team.get("/items/{item}") { _, context -> ItemView in
-            let teamID = try Self.team(context)
-            let id = try Self.opID(try context.parameters.require("item"), "item")
-            let (state, _) = try await run { () async throws(WorkflowError) in try await service.queue(team: teamID, workflow: nil, role: nil, status: nil) }
+            let teamID = try context.teamID()
+            let id = try context.opID("item")
+            let state = try await run { () async throws(WorkflowError) in try await service.state(team: teamID) }
             guard let item = state.items[id] else { throw APIError.notFound("no work item \(id) in this team") }
             return Self.view(item, in: state)
         }
         team.post("/items/{item}/{step}") { _, context -> ItemView in
-            let teamID = try Self.team(context)
-            let id = try Self.opID(try context.parameters.require("item"), "item")
+            let teamID = try context.teamID()
+            let id = try context.opID("item")
             let stepName = try context.parameters.require("step")
             guard let step = WorkflowService.Step(rawValue: stepName) else {
                 throw APIError.notFound("no action '\(stepName)' on an item: use claim, start or complete")
@@ -90,8 +90,8 @@ struct WorkflowRoutes: Sendable {
                try !services.permissions.owns(caller, item: id.description) {
                 throw APIError(.forbidden, "permission_denied", "you may work only on items you created (items.work is 'own')")
             }
-            let item = try await run { () async throws(WorkflowError) in try await service.advance(team: teamID, item: id, step) }
-            return try await view(item, team: teamID)
+            let (state, item) = try await run { () async throws(WorkflowError) in try await service.advance(team: teamID, item: id, step) }
+            return Self.view(item, in: state)
         }
     }
 
@@ -106,25 +106,6 @@ struct WorkflowRoutes: Sendable {
         }
     }
 
-    private func view(_ item: WorkItem, team: TeamID) async throws -> ItemView {
-        let (state, _) = try await run { () async throws(WorkflowError) in try await service.queue(team: team, workflow: nil, role: nil, status: nil) }
-        return Self.view(item, in: state)
-    }
-
-    static func accountID(_ caller: Caller) -> Int64 {
-        if case let .account(a) = caller { return a.id }
-        return 0
-    }
-
-    static func team(_ context: APIRequestContext) throws -> TeamID {
-        try opID(try context.parameters.require("team"), "team")
-    }
-
-    static func opID(_ text: String, _ what: String) throws -> OpID {
-        guard let id = OpID(hex: text) else { throw APIError.badRequest("a \(what) ID is 64 hex digits; got '\(text.prefix(80))'") }
-        return id
-    }
-
     /// `queued`, `claimed`, `in_progress`, `completed`.
     static func name(_ s: ItemStatus) -> String { s.description.lowercased() }
 
@@ -135,13 +116,10 @@ struct WorkflowRoutes: Sendable {
     }
 
     static func view(_ i: WorkItem, in state: TeamState) -> ItemView {
-        let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        let now = Node.wallClockMs()
         return ItemView(id: i.id.description, workflow: i.workflow.description, title: i.title, priority: i.priority.value, stage: i.stage,
-                        stageName: state.workflows[i.workflow]?.stages[safe: i.stage]?.name ?? "", status: name(i.status),
+                        stageName: state.stage(of: i)?.name ?? "", status: name(i.status),
                         assignee: i.assignee?.description, revision: i.revision.description, sla: state.sla(of: i, nowMs: now).rawValue)
     }
 }
 
-extension Array {
-    fileprivate subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
-}

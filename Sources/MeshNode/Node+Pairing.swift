@@ -182,7 +182,8 @@ extension Node {
         }
     }
 
-    static func isoTime(_ ms: UInt64) -> String {
+    /// `ms` (wall-clock milliseconds) as ISO 8601, as logs and the API spell times.
+    public static func isoTime(_ ms: UInt64) -> String {
         Date(timeIntervalSince1970: Double(ms) / 1000).formatted(.iso8601)
     }
 }

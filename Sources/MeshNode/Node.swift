@@ -114,7 +114,7 @@ public actor Node: Service {
     }
 
     /// Milliseconds since 1970 on this machine's wall clock: the input replicas' HLC reads.
-    static func wallClockMs() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
+    public static func wallClockMs() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
 
     /// The core's monotonic time: nanoseconds since this node started.
     var now: MeshCore.Instant {

@@ -46,9 +46,9 @@ public final class NodeServices: Sendable {
     public let clock: @Sendable () -> UInt64
 
     public init(node: Node, passwordCost: PasswordHash.Cost = .interactive, limits: RateLimiter.Limits = .init(),
-                clock: @escaping @Sendable () -> UInt64 = NodeServices.wallClockMs) async throws {
+                clock: @escaping @Sendable () -> UInt64 = { Node.wallClockMs() }) async throws {
         let folder = node.folder.url.path
-        accounts = try AccountStore(pool: node.database.pool, cost: passwordCost)
+        accounts = AccountStore(pool: node.database.pool, cost: passwordCost)
         tokens = await TokenIssuer(key: try TokenIssuer.loadKey(folder: folder), node: node.nodeID.description)
         audit = AuditLog(pool: node.database.pool)
         permissions = PermissionEngine(pool: node.database.pool, clock: clock)
@@ -107,5 +107,4 @@ public final class NodeServices: Sendable {
         return token
     }
 
-    @Sendable public static func wallClockMs() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
 }

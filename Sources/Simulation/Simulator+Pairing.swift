@@ -111,9 +111,9 @@ extension Simulator {
             return
         }
         // A direct TCP link: one latency per direction and attempt order kept (FIFO).
-        let key = -(from * nodes.count + to) - 1
-        let arrival = max(now + Self.drawLatency(scenario.network.latencyMs, using: &pairingRNG), lastArrival[key] ?? 0)
-        lastArrival[key] = arrival
+        let key = from * nodes.count + to
+        let arrival = max(now + Self.drawLatency(scenario.network.latencyMs, using: &pairingRNG), pairingLastArrival[key] ?? 0)
+        pairingLastArrival[key] = arrival
         queue.push(.pairingArrive(run: r, attempt: a, toJoiner: toJoiner, life: nodes[to].life, message: message), at: arrival)
         trace.record(TraceTag.send, at: now, [Int64(from), Int64(to), kind, arrival],
                      line: "n\(from) → n\(to) \(message.name) arrives \(Instant(nanoseconds: arrival))")

@@ -86,6 +86,8 @@ public final class Simulator {
     // Pairing runs (Simulator+Pairing.swift).
     var pairingRNG: SeededGenerator
     var pairingRuns: [PairingRunState] = []
+    /// Arrival time of the last pairing message on each directed pairing link (in order, like TCP).
+    var pairingLastArrival: [Int: Int64] = [:]
     /// The outcome of the last write handed to a node (its core answers within `handle`).
     var lastWriteOutcome: WriteOutcome?
 

@@ -158,7 +158,7 @@ import Testing
         let engine = t.services.permissions
         let team = String(repeating: "ab", count: 32)
         let account = try t.services.accounts.register(username: "ada", password: "passphrase of ada", by: nil, at: t.clock.now)
-        let bob = try t.services.accounts.register(username: "bob", password: "passphrase of bob", by: account, at: t.clock.now)
+        let bob = try t.services.accounts.register(username: "bob", password: "passphrase of bob", by: .account(account), at: t.clock.now)
         try engine.assign(account: bob.id, team: team, AccessAssignment(role: .member))
         let before = engine.resolutions
         for _ in 0..<5 { #expect(try engine.effective(for: .account(bob), team: team).allows(.itemsCreate)) }

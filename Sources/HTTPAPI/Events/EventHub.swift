@@ -71,23 +71,17 @@ final class EventHub: Sendable {
         })
     }
 
-    var count: Int { subscribers.withLock { $0.count } }
-
     static func view(_ event: NodeEvent) -> APIEvent? {
         switch event {
         case let .replicaChanged(change):
             let ops = zip(change.ops, change.outcomes).map { op, outcome -> APIEvent.OpView in
-                switch outcome {
-                case .applied:
-                    APIEvent.OpView(id: op.id.description, action: op.body.operation.name, author: op.author.description,
-                                    outcome: "applied", detail: nil, winner: nil)
-                case let .rejected(reason, detail):
-                    APIEvent.OpView(id: op.id.description, action: op.body.operation.name, author: op.author.description,
-                                    outcome: "rejected", detail: "\(reason.rawValue): \(detail)", winner: nil)
-                case let .conflict(c):
-                    APIEvent.OpView(id: op.id.description, action: op.body.operation.name, author: op.author.description,
-                                    outcome: "conflict", detail: "\(c.action) on item \(c.item.short) lost", winner: c.winningOp.description)
+                let (name, detail, winner): (String, String?, String?) = switch outcome {
+                case .applied: ("applied", nil, nil)
+                case let .rejected(reason, detail): ("rejected", "\(reason.rawValue): \(detail)", nil)
+                case let .conflict(c): ("conflict", "\(c.action) on item \(c.item.short) lost", c.winningOp.description)
                 }
+                return APIEvent.OpView(id: op.id.description, action: op.body.operation.name, author: op.author.description,
+                                       outcome: name, detail: detail, winner: winner)
             }
             return APIEvent(type: "replica", team: change.team.description, ops: ops)
         case let .peerStatus(peer, status):

@@ -11,15 +11,11 @@ struct MetricsMiddleware: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         do {
             let response = try await next(request, context)
-            metrics.request(method: request.method.rawValue, route: route, status: response.status.code, duration: .now - start)
+            metrics.request(method: request.method.rawValue, route: route, status: response.status.code, duration: ContinuousClock.now - start)
             return response
         } catch let error as HTTPResponseError {
-            metrics.request(method: request.method.rawValue, route: route, status: error.status.code, duration: .now - start)
+            metrics.request(method: request.method.rawValue, route: route, status: error.status.code, duration: ContinuousClock.now - start)
             throw error
         }
     }
-}
-
-extension ContinuousClock.Instant {
-    static var now: Self { ContinuousClock.now }
 }

@@ -1,4 +1,5 @@
 import CoreMetrics
+import MeshCore
 import MeshNode
 import Prometheus
 import Synchronization
@@ -64,8 +65,4 @@ public final class NodeMetrics: Sendable {
         }
         return registry.emitToString()
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

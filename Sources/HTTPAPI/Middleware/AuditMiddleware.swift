@@ -5,7 +5,7 @@ import Services
 /// Records every mutation (any method but GET, HEAD, OPTIONS) and every denial (401, 403, 423,
 /// 429, whatever the method) in the audit log: who, what, which resource, when, from where,
 /// with which user agent, and how it ended. It runs after `AuthMiddleware` (so it names the
-/// caller) and before the limits and `RequireCallerMiddleware` (so it sees their refusals).
+/// caller) and before the limits and `PermissionMiddleware` (so it sees their refusals).
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let services: NodeServices

@@ -54,19 +54,25 @@ enum RouteRequirements {
     ]
 }
 
-/// Enforces the table: 403 with the permission that is missing. Runs after the caller is
-/// known; the effective permissions of a team route stay in the context for the handler
+/// Enforces the table: 401 for a token that did not verify or a caller that is missing, 403
+/// with the permission that is missing. Runs after the caller is known, the audit and the
+/// limits; the effective permissions of a team route stay in the context for the handler
 /// (which checks scopes such as "own items only").
 struct PermissionMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let services: NodeServices
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let failure = context.authFailure { throw failure }
         let key = "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)"
         guard let requirement = RouteRequirements.table[key] else {
-            // An unmatched path falls through to the router's 404; a matched route missing
-            // from the table is refused, so forgetting to declare one fails closed.
-            if context.endpointPath == nil { return try await next(request, context) }
+            // An unmatched path falls through to the router's 404 (under /api/ only for a
+            // caller); a matched route missing from the table is refused, so forgetting to
+            // declare one fails closed.
+            if context.endpointPath == nil {
+                if request.uri.path.hasPrefix("/api/") { _ = try context.requireCaller() }
+                return try await next(request, context)
+            }
             throw APIError(.forbidden, "forbidden", "route \(key) declares no permission; it is refused until it does")
         }
         var context = context

@@ -63,10 +63,13 @@ public enum SLAState: String, Sendable, Equatable {
 extension TeamState {
     /// The SLA state of `item` at wall time `nowMs`.
     public func sla(of item: WorkItem, nowMs: UInt64) -> SLAState {
-        let stage = workflows[item.workflow]?.stages[safe: item.stage]
+        let stage = stage(of: item)
         return SLAState.of(enteredMs: item.stageEnteredWallMs, slaSeconds: stage?.slaSeconds, nowMs: nowMs,
                            completed: item.status == .completed)
     }
+
+    /// The stage `item` is in (nil if its workflow is unknown here).
+    public func stage(of item: WorkItem) -> StageDefinition? { workflows[item.workflow]?.stages[safe: item.stage] }
 
     /// Items of a workflow (or all) that `role` may work on, highest priority first, then oldest.
     public func queue(workflow: OpID? = nil, role: Role? = nil) -> [WorkItem] {

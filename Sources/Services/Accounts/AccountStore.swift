@@ -1,5 +1,6 @@
 import GRDB
 import Sodium
+import Synchronization
 
 /// Local accounts in the node's database: registration, login with lockout.
 ///
@@ -12,20 +13,18 @@ public struct AccountStore: Sendable {
     let policy: LoginPolicy
     let cost: PasswordHash.Cost
     /// A hash of nothing anyone knows, verified against when the username is unknown.
-    let decoyHash: String
+    let decoy: DecoyHash
 
-    public init(pool: DatabasePool, policy: LoginPolicy = LoginPolicy(), cost: PasswordHash.Cost = .interactive) throws(AccountError) {
+    public init(pool: DatabasePool, policy: LoginPolicy = LoginPolicy(), cost: PasswordHash.Cost = .interactive) {
         self.pool = pool
         self.policy = policy
         self.cost = cost
-        do { decoyHash = try PasswordHash.hash("decoy \(Sodium.randomBytes(count: 16))", cost: cost) } catch {
-            throw .storage(error.description)
-        }
+        decoy = DecoyHash(cost: cost)
     }
 
     /// Registers `username`. With no account yet, anyone may, and becomes the founder; after
-    /// that, `by` must be the founder.
-    public func register(username: String, password: String, by caller: Account?, at nowMs: UInt64) throws(AccountError) -> Account {
+    /// that, `by` must be founder-level (the founder, or the node's operator).
+    public func register(username: String, password: String, by caller: Caller?, at nowMs: UInt64) throws(AccountError) -> Account {
         try Credentials.checkUsername(username)
         try Credentials.checkPassword(password)
         let hash: String
@@ -34,7 +33,7 @@ public struct AccountStore: Sendable {
             return try pool.write { db throws -> Account in
                 let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0
                 let founder = count == 0
-                if !founder && caller?.founder != true { throw AccountError.registrationClosed }
+                if !founder && caller?.isFounderLevel != true { throw AccountError.registrationClosed }
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE username = ?", arguments: [username]) == true {
                     throw AccountError.usernameTaken(username)
                 }
@@ -51,7 +50,7 @@ public struct AccountStore: Sendable {
         do { row = try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE username = ?", arguments: [username]) } }
         catch { throw .storage("\(error)") }
         guard let row else {
-            _ = PasswordHash.verify(password, against: decoyHash)
+            _ = PasswordHash.verify(password, against: decoy.value)
             throw .invalidCredentials
         }
         let account = Self.account(row)
@@ -85,5 +84,21 @@ public struct AccountStore: Sendable {
 
     static func account(_ row: Row) -> Account {
         Account(id: row["id"], username: row["username"], founder: row["founder"], createdMs: UInt64(row["created_ms"] as Int64))
+    }
+}
+
+/// The decoy hash, made on the first login for an unknown name rather than at start-up (an
+/// Argon2id hash costs 64 MiB and a tenth of a second).
+final class DecoyHash: Sendable {
+    private let cost: PasswordHash.Cost
+    private let hash = Mutex<String?>(nil)
+
+    init(cost: PasswordHash.Cost) { self.cost = cost }
+
+    var value: String {
+        hash.withLock { made in
+            if made == nil { made = (try? PasswordHash.hash("decoy \(Sodium.randomBytes(count: 16))", cost: cost)) ?? "" }
+            return made!
+        }
     }
 }

@@ -5,13 +5,14 @@ import Synchronization
 
 /// Permissions of local accounts per team, stored in the node's database, resolved by
 /// `PermissionResolver` and cached five minutes per (account, team). Any change to an
-/// assignment or a profile starts a new generation, which voids every cached answer at once.
+/// assignment or a profile empties the cache and starts a new generation, so an answer
+/// computed across the change is not cached.
 public final class PermissionEngine: Sendable {
     public static let cacheMs: UInt64 = 5 * 60_000
     public static let maxProfiles = 100
 
     struct Key: Hashable { let account: Int64; let team: String }
-    struct Cached { let answer: EffectivePermissions; let atMs: UInt64; let generation: UInt64 }
+    struct Cached { let answer: EffectivePermissions; let atMs: UInt64 }
 
     let pool: DatabasePool
     let clock: @Sendable () -> UInt64
@@ -33,15 +34,14 @@ public final class PermissionEngine: Sendable {
         if account.founder { return PermissionResolver.resolve(founder: true, assignment: nil, profiles: [:]) }
         let key = Key(account: account.id, team: team.lowercased())
         let now = clock()
-        let generation = state.withLock { s -> UInt64 in s.generation }
-        if let hit = state.withLock({ $0.cache[key] }), hit.generation == generation, now < hit.atMs + Self.cacheMs {
-            return hit.answer
-        }
+        let (generation, hit) = state.withLock { s in (s.generation, s.cache[key]) }
+        if let hit, now < hit.atMs + Self.cacheMs { return hit.answer }
         let (assignment, profiles) = try pool.read { db in (try Self.assignment(db, key), try Self.profiles(db)) }
         let answer = PermissionResolver.resolve(founder: false, assignment: assignment, profiles: profiles)
         state.withLock { s in
             s.resolutions += 1
-            if s.generation == generation { s.cache[key] = Cached(answer: answer, atMs: now, generation: generation) }
+            // A change while this answer was computed voids it: keep it only if none came.
+            if s.generation == generation { s.cache[key] = Cached(answer: answer, atMs: now) }
         }
         return answer
     }
