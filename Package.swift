@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "ReplicasTests", dependencies: ["Replicas"]),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "Replicas", "Wire", "Sodium"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
-        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshCore", "Replicas"]),
+        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshCore", "Replicas", "Sodium", "Wire", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "MeshNode", "Sodium", "Replicas", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "HTTPAPITests",

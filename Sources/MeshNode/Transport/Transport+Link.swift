@@ -12,8 +12,13 @@ extension Transport {
     /// When `joining` is set, the link first runs a pairing exchange as joiner; an inbound
     /// link from an identity nobody trusts runs one as inviter while the endpoint has codes
     /// open. A pairing that succeeds leaves the link up as an ordinary link.
+    ///
+    /// Returns once the link is over: true when it had come up (registered), false when it
+    /// failed or was refused before that.
+    @discardableResult
     func runLink(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, initiator: Bool, dialled: PeerAddress?,
-                 joining: JoinAttempt? = nil) async {
+                 joining: JoinAttempt? = nil) async -> Bool {
+        var established = false
         let remote = connection.channel.remoteAddress
         let where_ = dialled?.description ?? remote.map(Self.text) ?? "?"
         let deadline = Task {
@@ -65,6 +70,7 @@ extension Transport {
                     try admit(hello, session: session, initiator: initiator, expected: expected, dialled: dialled)
                 }
                 let (linkID, stream) = try register(hello, initiator: initiator, remote: remote, keys: keys)
+                established = true
                 defer { Task { await self.unregister(hello.nodeID, linkID: linkID) } }
                 count { $0.linksOpened += 1 }
                 logger.info("link up", metadata: ["peer": "\(hello.nodeID.short)", "at": "\(where_)",
@@ -90,6 +96,7 @@ extension Transport {
             badInput.warning("link-error", "link closed: \(error)", metadata: ["at": "\(where_)"])
         }
         deadline.cancel()
+        return established
     }
 
     private func makeSession(initiator: Bool, dialled: PeerAddress?) throws -> (LinkSession, NodeID?) {

@@ -102,16 +102,19 @@ extension Transport: Service {
         }
     }
 
-    /// One attempt to link with `peer` (also used by discovery).
-    public func dialOnce(_ peer: PeerAddress) async {
+    /// One attempt to link with `peer`: returns when the link is over (it lasts as long as the
+    /// link does), true when a link had come up.
+    @discardableResult
+    public func dialOnce(_ peer: PeerAddress) async -> Bool {
         do {
             let channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(5))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: peer.address.host, port: peer.address.port) { channel in Self.wrap(channel) }
-            await runLink(channel, initiator: true, dialled: peer)
+            return await runLink(channel, initiator: true, dialled: peer)
         } catch {
             logger.debug("cannot reach peer", metadata: ["peer": "\(peer)", "reason": "\(error)"])
+            return false
         }
     }
 
@@ -164,41 +167,58 @@ extension Transport: Service {
     /// to `backoffMax`. Explicit `--peer` addresses have their own loops.
     private func redialPaired() async {
         let explicit = Set(configuration.peers.map(\.address))
-        while !Task.isCancelled {
+        await keepDialling {
             let now = ContinuousClock.now
-            let due = state.withLockedValue { s in
-                trust.all.compactMap { e -> PeerAddress? in
+            return self.state.withLockedValue { s in
+                self.trust.all.compactMap { e -> PeerAddress? in
                     guard e.source == .paired, let address = e.address, !explicit.contains(address), s.links[e.node] == nil,
                           (s.redialAt[address]?.at ?? now) <= now else { return nil }
                     return PeerAddress(address: address, pinned: e.node)
                 }
             }
-            for peer in due {
-                await dialOnce(peer)
-                state.withLockedValue { s in
-                    let delay = min((s.redialAt[peer.address]?.delay ?? .milliseconds(500)) * 2, configuration.backoffMax)
-                    s.redialAt[peer.address] = (ContinuousClock.now + delay, s.links[peer.pinned!] != nil ? .milliseconds(500) : delay)
-                }
+        } ended: { peer, linked in
+            self.state.withLockedValue { s in
+                let delay = linked ? .seconds(1) : min((s.redialAt[peer.address]?.delay ?? .milliseconds(500)) * 2,
+                                                      self.configuration.backoffMax)
+                s.redialAt[peer.address] = (ContinuousClock.now + delay, delay)
             }
-            try? await Task.sleep(for: .seconds(2))
         }
     }
 
     /// Every two seconds, links with the trusted nodes mDNS shows that have no link yet.
     private func dialDiscovered() async {
         var round = 0
-        while !Task.isCancelled {
+        await keepDialling {
             // Every 10 s, resolve again the services whose resolution failed (busy machines).
             round += 1
-            if round % 5 == 0 { state.withLockedValue { $0.discovery }?.refresh(onlyUnresolved: true) }
-            let candidates = state.withLockedValue { s in
+            if round % 5 == 0 { self.state.withLockedValue { $0.discovery }?.refresh(onlyUnresolved: true) }
+            return self.state.withLockedValue { s in
                 s.visible.values.compactMap { f -> PeerAddress? in
-                    guard let id = f.node, s.links[id] == nil, trust.isTrusted(id) else { return nil }
+                    guard let id = f.node, s.links[id] == nil, self.trust.isTrusted(id) else { return nil }
                     return PeerAddress(address: f.address, pinned: id)
                 }.sorted { $0.description < $1.description }
             }
-            for peer in candidates { await dialOnce(peer) }
-            try? await Task.sleep(for: .seconds(2))
+        } ended: { _, _ in }
+    }
+
+    /// Every two seconds, dials each peer `due` names, each in a task of its own, skipping
+    /// addresses a dial is already under way to; `ended` learns, once a dial and its link are
+    /// over, whether a link had come up. One task per dial matters: a dial lasts as long as its
+    /// link, so dialling one peer after another would never reach the second while the first
+    /// link holds (two nodes that each linked a third first never linked each other).
+    private func keepDialling(due: @escaping () -> [PeerAddress],
+                              ended: @escaping @Sendable (PeerAddress, Bool) -> Void) async {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                for peer in due() where state.withLockedValue({ $0.dialling.insert(peer.address).inserted }) {
+                    group.addTask {
+                        let linked = await self.dialOnce(peer)
+                        _ = self.state.withLockedValue { $0.dialling.remove(peer.address) }
+                        ended(peer, linked)
+                    }
+                }
+                try? await Task.sleep(for: .seconds(2))
+            }
         }
     }
 }

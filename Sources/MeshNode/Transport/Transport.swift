@@ -69,6 +69,8 @@ public final class Transport: Sendable {
         var pairingLinks = 0
         /// When each paired address may be redialled next (backoff), by address.
         var redialAt: [HostPort: (at: ContinuousClock.Instant, delay: Duration)] = [:]
+        /// Addresses a discovery or redial dial is under way to (its link may be up).
+        var dialling: Set<HostPort> = []
         var stats = TransportStats()
     }
 
