@@ -10,7 +10,8 @@ enum SimulationReportFormat {
             ?? "no heal"
         return gossipLine(r, wallSeconds: wallSeconds) + "\n    team: \(t.acknowledgedOps) ops acknowledged, \(t.opsInLog) in the log, "
             + "\(t.conflicts) conflicts, \(t.refusedWrites) refused, \(t.guestRejections) guest ops rejected, "
-            + "sync \(t.syncBytesSent) B for \(t.syncOpBytesMissing) B missing (ratio \(fixed(t.syncBytesRatio, 2))), \(converged)"
+            + "sync \(t.syncBytesSent) B for \(t.syncOpBytesMissing) B missing (ratio \(fixed(t.syncBytesRatio, 2))), \(converged), "
+            + "\(t.chunksFetched) vault chunks fetched (\(t.chunkRetries) retries)"
             + (r.pairing.map(pairingLine) ?? "")
     }
 

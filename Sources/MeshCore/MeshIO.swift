@@ -17,6 +17,9 @@ public enum MeshInput: Sendable, Equatable {
     case createTeam(name: String, nonce: [UInt8], wallMs: UInt64, request: UInt64)
     /// A local user writes to a team. `unchecked` skips this node's own rule check (simulator only).
     case write(team: TeamID, TeamOperation, wallMs: UInt64, request: UInt64, unchecked: Bool = false)
+    /// The vault index names chunks of `team` that the local chunk store lacks: fetch them,
+    /// from `holder` (the node that uploaded them) first while it is linked.
+    case chunksNeeded(team: TeamID, ids: [OpID], holder: NodeID?)
 }
 
 /// What a core asks its shell to do. The shell carries these out in order and decides nothing.
@@ -39,6 +42,11 @@ public enum MeshEffect: Sendable, Equatable {
     case replicaChanged(ReplicaChange)
     /// The answer to a local write (`MeshInput.write` or `.createTeam`) with that request number.
     case writeCompleted(request: UInt64, WriteOutcome)
+    /// A peer asks for these chunks of `team`: send each from the chunk store as `chunkData`
+    /// (with no data when not held).
+    case serveChunks(team: TeamID, ids: [OpID], to: NodeID)
+    /// Store this sealed chunk of `team` (asked for, and its SHA-256 is `id`).
+    case storeChunk(team: TeamID, id: OpID, data: [UInt8])
 }
 
 /// One broadcast as the services receive it.
@@ -89,6 +97,8 @@ public enum DropReason: String, Sendable, Equatable, CustomStringConvertible {
     case notANeighbour = "not-a-neighbour"
     case staleProbe = "stale-probe"
     case malformedBatch = "malformed-batch"
+    case unaskedChunk = "unasked-chunk"
+    case chunkHashMismatch = "chunk-hash-mismatch"
 
     public var description: String { rawValue }
 }
@@ -103,6 +113,7 @@ public enum MeshLimit: String, Sendable, Equatable, CaseIterable, CustomStringCo
     case neighbours = "neighbours"
     case teams = "teams"
     case orphanOps = "orphan-ops"
+    case wantedChunks = "wanted-chunks"
 
     public var description: String { rawValue }
 }

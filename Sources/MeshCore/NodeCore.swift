@@ -12,6 +12,7 @@ public struct NodeCore: Sendable {
         public var gossip = GossipConfiguration()
         public var liveness = LivenessConfiguration()
         public var replication = ReplicationConfiguration()
+        public var chunks = ChunkSync.Configuration()
         public init() {}
     }
 
@@ -37,6 +38,7 @@ public struct NodeCore: Sendable {
     public private(set) var router: GossipRouter
     public private(set) var liveness: Liveness
     public private(set) var replication: Replication
+    public private(set) var chunks: ChunkSync
     private var started = false
 
     /// - Parameter identity: the node's key pair: its ID, and the key its ops are signed with.
@@ -46,6 +48,7 @@ public struct NodeCore: Sendable {
                               restoredMessages: restored.messages, at: now)
         liveness = Liveness(me: id, configuration: configuration.liveness, persistedIncarnation: restored.incarnation)
         replication = Replication(keyPair: identity, configuration: configuration.replication, restoredLogs: restored.teamLogs)
+        chunks = ChunkSync(configuration: configuration.chunks)
     }
 
     /// Feeds one input; returns what the shell must do, in order.
@@ -61,11 +64,13 @@ public struct NodeCore: Sendable {
             liveness.linkUp(peer, at: now, using: &rng)
             router.linkUp(peer, at: now, effects: &effects)
             replication.peerUp(peer, at: now, effects: &effects)
+            chunks.peerUp(at: now, reachable: router.reachableNeighbours, effects: &effects)
         case let .linkDown(peer):
             // A lost link is not a dead peer: nothing is routed to it until the link returns,
             // but liveness keeps probing it (the probes go nowhere), so it is declared dead
             // only after the dead timeout, and a quick reconnect changes nothing.
             router.setReachable(peer, false, at: now, effects: &effects)
+            chunks.peerDown(peer, at: now, reachable: router.reachableNeighbours, effects: &effects)
         case let .received(message, peer):
             // Liveness sees every message first (any message is a sign of life); the router
             // then takes its own kinds. Data from a peer held dead is still accepted: it is
@@ -77,6 +82,7 @@ public struct NodeCore: Sendable {
             router.receive(message, from: peer, at: now, effects: &effects)
             takeOps(from: routed, effects: &effects)
             replication.receive(message, from: peer, at: now, effects: &effects)
+            chunks.receive(message, from: peer, at: now, reachable: router.reachableNeighbours, effects: &effects)
         case let .broadcast(payload):
             router.broadcast(payload, at: now, effects: &effects)
         case .timer:
@@ -87,6 +93,7 @@ public struct NodeCore: Sendable {
             router.timer(at: now, using: &rng, effects: &effects)
             takeOps(from: routed, effects: &effects)
             replication.timer(at: now, reachable: router.reachableNeighbours, using: &rng, effects: &effects)
+            chunks.timer(at: now, reachable: router.reachableNeighbours, effects: &effects)
         case let .createTeam(name, nonce, wallMs, request):
             var broadcasts: [[UInt8]] = []
             let outcome = replication.createTeam(name: name, nonce: nonce, wallMs: wallMs, broadcasts: &broadcasts,
@@ -97,6 +104,8 @@ public struct NodeCore: Sendable {
             let outcome = replication.write(operation, team: team, wallMs: wallMs, unchecked: unchecked,
                                             broadcasts: &broadcasts, effects: &effects)
             answer(request, outcome, broadcasts: broadcasts, at: now, effects: &effects)
+        case let .chunksNeeded(team, ids, holder):
+            chunks.need(team: team, ids: ids, holder: holder, at: now, reachable: router.reachableNeighbours, effects: &effects)
         }
         return effects
     }
@@ -154,7 +163,7 @@ public struct NodeCore: Sendable {
 
     /// The earliest instant at which the node wants a `.timer` input.
     public var nextDeadline: Instant? {
-        [router.nextDeadline, liveness.nextDeadline, replication.nextDeadline].compactMap { $0 }.min()
+        [router.nextDeadline, liveness.nextDeadline, replication.nextDeadline, chunks.nextDeadline].compactMap { $0 }.min()
     }
 
     /// Tells the router about liveness verdicts found in `effects[start...]`.
@@ -165,7 +174,10 @@ public struct NodeCore: Sendable {
         for (peer, status) in verdicts where status != .suspect {
             let wasReachable = router.isReachable(peer)
             router.setReachable(peer, status == .alive, at: now, effects: &effects)
-            if status == .alive && !wasReachable { replication.peerUp(peer, at: now, effects: &effects) }
+            if status == .alive && !wasReachable {
+                replication.peerUp(peer, at: now, effects: &effects)
+                chunks.peerUp(at: now, reachable: router.reachableNeighbours, effects: &effects)
+            }
         }
     }
 }

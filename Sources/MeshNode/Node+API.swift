@@ -47,7 +47,8 @@ extension Node {
     public func diagnostics() -> NodeDiagnostics {
         NodeDiagnostics(uptimeSeconds: Double(now.nanoseconds) / 1e9, teams: core.replication.teamIDs.count,
                         gossip: core.router.counters, liveness: core.liveness.counters,
-                        replication: core.replication.counters, footprint: core.footprint,
+                        replication: core.replication.counters, chunks: core.chunks.counters,
+                        chunksOutstanding: core.chunks.outstanding, footprint: core.footprint,
                         limitsHit: limitsHit.map { LimitCount(limit: "\($0.key)", hits: $0.value) }.sorted { $0.limit < $1.limit })
     }
 
@@ -99,6 +100,10 @@ public struct NodeDiagnostics: Sendable, Codable {
     public var gossip: GossipCounters
     public var liveness: LivenessCounters
     public var replication: ReplicationCounters
+    /// Vault chunk sync: what was asked, fetched, refused and served since start.
+    public var chunks: ChunkSync.Counters
+    /// Vault chunks the index names that this node is still fetching.
+    public var chunksOutstanding: Int
     public var footprint: NodeCore.Footprint
     /// Each limit hit at least once since start, by name.
     public var limitsHit: [LimitCount]

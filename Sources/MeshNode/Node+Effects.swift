@@ -9,6 +9,9 @@ extension Node {
     func handle(_ input: MeshInput) {
         let effects = core.handle(input, at: now, using: &rng)
         var persistFailure: String?
+        // Blobs whose chunks to look for, per team; nil: the whole index (after a refold, a
+        // blob refused earlier may have entered it).
+        var newBlobs: [(TeamID, [(BlobID, NodeID)]?)] = []
         for effect in effects {
             switch effect {
             case let .send(message, peer):
@@ -35,6 +38,19 @@ extension Node {
                 }
             case let .replicaChanged(change):
                 eventContinuation.yield(.replicaChanged(change))
+                let blobs = change.ops.compactMap { op -> (BlobID, NodeID)? in
+                    if case let .putBlob(meta) = op.body.operation { (meta.blob, op.author) } else { nil }
+                }
+                if change.refolded { newBlobs.append((change.team, nil)) } else if !blobs.isEmpty { newBlobs.append((change.team, blobs)) }
+            case let .serveChunks(team, ids, peer):
+                for id in ids {
+                    let data = (try? chunkStore.get(team: team.description, id: id.description)) ?? nil
+                    outbound?(.chunkData(team: team.bytes, id: id.bytes, data: data), peer)
+                }
+            case let .storeChunk(team, id, data):
+                do { try chunkStore.put(team: team.description, id: id.description, data: data) } catch {
+                    logger.error("cannot store a vault chunk fetched from a peer: \(error)", metadata: ["team": "\(team.short)"])
+                }
             case let .writeCompleted(request, outcome):
                 let answer = persistFailure.map { WriteOutcome.refused(.invalid, "not stored: \($0)") } ?? outcome
                 waitingWrites.removeValue(forKey: request)?.resume(returning: answer)
@@ -47,7 +63,26 @@ extension Node {
                 }
             }
         }
+        for (team, blobs) in newBlobs { fetchMissingChunks(team, blobs: blobs) }
         scheduleTimer()
+    }
+
+    /// Asks the core to fetch the chunks that `blobs` of `team` (with the node that put each;
+    /// every blob in the vault index when nil) name and the chunk store lacks. Blobs no longer
+    /// in the index (deleted, or refused by the rules) are left alone.
+    func fetchMissingChunks(_ team: TeamID, blobs: [(BlobID, NodeID)]?) {
+        guard let vault = core.replication.replica(team)?.state.vault else { return }
+        for (blob, holder) in blobs ?? vault.keys.sorted().compactMap({ id in vault[id].map { (id, $0.owner) } }) {
+            guard let chunks = vault[blob]?.metadata.chunks, !chunks.isEmpty else { continue }
+            do {
+                let missing = try chunkStore.missing(team: team.description, ids: chunks.map(\.description))
+                let wanted = missing.compactMap { OpID(hex: $0) }
+                if !wanted.isEmpty { handle(.chunksNeeded(team: team, ids: wanted, holder: holder)) }
+            } catch {
+                logger.error("cannot look up vault chunks: \(error)", metadata: ["team": "\(team.short)"])
+                return
+            }
+        }
     }
 
     func remember(_ notice: Notice) {

@@ -18,6 +18,8 @@ public actor Node: Service {
     public nonisolated let identity: Ed25519KeyPair
     public nonisolated let folder: DataFolder
     public nonisolated let database: NodeDatabase
+    /// The team vaults' sealed chunks (uploaded here or fetched from peers).
+    public nonisolated let chunkStore: ChunkStore
     /// True when this start made the identity (the node is new).
     public nonisolated let isNewIdentity: Bool
     public nonisolated let configuration: NodeCore.Configuration
@@ -69,6 +71,7 @@ public actor Node: Service {
             database = try NodeDatabase(path: folder.file(NodeDatabase.fileName).path)
             try database.claim(for: nodeID)
         } catch { throw .storage(error) }
+        chunkStore = ChunkStore(pool: database.pool)
         var logger = logger
         logger[metadataKey: "node"] = "\(nodeID.short)"
         self.logger = logger
@@ -100,6 +103,7 @@ public actor Node: Service {
     /// documents and closes the database.
     public func run() async throws {
         for team in core.replication.teamIDs { checkSnapshot(team) }
+        for team in core.replication.teamIDs { fetchMissingChunks(team, blobs: nil) }
         scheduleTimer()
         try? await gracefulShutdown()
         logger.info("shutting down: storing documents and closing the database")

@@ -52,7 +52,7 @@ public final class NodeServices: Sendable {
         tokens = await TokenIssuer(key: try TokenIssuer.loadKey(folder: folder), node: node.nodeID.description)
         audit = AuditLog(pool: node.database.pool)
         permissions = PermissionEngine(pool: node.database.pool, clock: clock)
-        chunks = ChunkStore(pool: node.database.pool)
+        chunks = node.chunkStore
         operatorToken = try Self.loadOperatorToken(folder: folder)
         limiter = Mutex(RateLimiter(limits: limits))
         self.clock = clock

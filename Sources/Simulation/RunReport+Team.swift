@@ -20,6 +20,10 @@ public struct TeamReport: Sendable {
     /// Sync vectors sent from the last heal until convergence.
     public var syncRoundsAfterHeal: Int?
     public var opsInLog: Int
+    /// Vault chunks fetched from peers by chunk sync, over all nodes.
+    public var chunksFetched: Int
+    /// Chunk requests answered "not held" or timed out, over all nodes.
+    public var chunkRetries: Int
 }
 
 extension Simulator {
@@ -89,6 +93,25 @@ extension Simulator {
             failures.append("noGuestOpApplied: " + forged.prefix(3).joined(separator: "; "))
         }
 
+        // Vault chunks spread: in each component, every running node holds every chunk its
+        // vault index names that some node of the component holds.
+        var unspread: [String] = []
+        if let team {
+            for part in parts {
+                let held = Set(part.flatMap { i in nodes[i].disk.chunks.keys.filter { $0.team == team }.map(\.id) })
+                for i in part {
+                    let missing = missingChunks(i, team: team, blobs: nil).filter(held.contains)
+                    if let first = missing.first {
+                        unspread.append("n\(i) lacks \(missing.count) chunk(s) a node of its component holds, e.g. \(first.short)")
+                    }
+                }
+            }
+        }
+        if expect.contains(.chunksSpread) && !unspread.isEmpty {
+            failures.append("chunksSpread: " + unspread.prefix(3).joined(separator: "; "))
+        }
+
+        let chunkCounters = nodes.map { $0.core.chunks.counters }
         let counters = nodes.map { $0.core.replication.counters }
         let sent = counters.reduce(0) { $0 + $1.syncBytesSent }
         let missing = counters.reduce(0) { $0 + $1.syncOpBytesLogged }
@@ -99,7 +122,9 @@ extension Simulator {
             guestRejections: sample?.state.rejectionCounts[.guestCannotWrite] ?? 0,
             syncBytesRatio: missing == 0 ? 0 : Double(sent) / Double(missing), syncBytesSent: sent, syncOpBytesMissing: missing,
             convergedAfterHealMs: convergence.map { Double($0.at - $0.heal) / 1e6 },
-            syncRoundsAfterHeal: convergence.map { $0.rounds }, opsInLog: sample?.opCount ?? 0)
+            syncRoundsAfterHeal: convergence.map { $0.rounds }, opsInLog: sample?.opCount ?? 0,
+            chunksFetched: chunkCounters.reduce(0) { $0 + $1.stored },
+            chunkRetries: chunkCounters.reduce(0) { $0 + $1.notHeld + $1.timedOut })
         return (failures, report)
     }
 

@@ -30,7 +30,8 @@ extension Scenario {
         if pairings.isEmpty && expect.contains(.pairingsAsExpected) {
             throw ScenarioError("expect", "'pairingsAsExpected' needs a \"pairings\" list")
         }
-        let teamExpectations: [Expectation] = [.replicasConverged, .noAcknowledgedOpLost, .singleOwner, .noGuestOpApplied]
+        let teamExpectations: [Expectation] = [.replicasConverged, .noAcknowledgedOpLost, .singleOwner, .noGuestOpApplied,
+                                              .chunksSpread]
         if team == nil, let e = expect.first(where: teamExpectations.contains) {
             throw ScenarioError("expect", "'\(e.rawValue)' needs a \"team\" section")
         }

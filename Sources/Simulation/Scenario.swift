@@ -121,4 +121,5 @@ public enum Expectation: String, Sendable, Equatable, CaseIterable {
     case singleOwner
     case noGuestOpApplied
     case pairingsAsExpected
+    case chunksSpread
 }

@@ -1,5 +1,6 @@
 import MeshCore
 import Replicas
+import Sodium
 import Wire
 
 /// The team workload: node 0 creates a team, adds every node, defines a workflow; then members
@@ -108,10 +109,37 @@ extension Simulator {
         default:
             break
         }
+        // A file of one to three sealed chunks (random bytes, addressed by their SHA-256),
+        // stored on the writer first as the API requires; chunk sync spreads them.
+        var chunks: [OpID] = []
+        var size = 0
+        for _ in 0..<Int.random(in: 1...3, using: &teamRNG) {
+            let bytes = (0..<Int.random(in: 32...256, using: &teamRNG)).map { _ in UInt8.random(in: 0...255, using: &teamRNG) }
+            let id = OpID(bytes: SHA256.hash(bytes))!
+            nodes[i].disk.chunks[ChunkSync.Key(team: s.id, id: id)] = bytes
+            chunks.append(id)
+            size += bytes.count
+        }
         var blob = [UInt8](repeating: 0, count: 32)
         for j in blob.indices { blob[j] = UInt8.random(in: 0...255, using: &teamRNG) }
-        let id = OpID(bytes: blob)!
-        return .putBlob(BlobMetadata(blob: id, name: "file \(k)", size: 10, chunks: [id, id, id], chunkSize: 4))
+        return .putBlob(BlobMetadata(blob: OpID(bytes: blob)!, name: "file \(k)", size: UInt64(size), chunks: chunks, chunkSize: 256))
+    }
+
+    /// The chunks `blobs` of `team` (all the vault's blobs when nil) name that node `i` lacks.
+    func missingChunks(_ i: Int, team: TeamID, blobs: [BlobID]?) -> [OpID] {
+        guard let vault = state(of: i, team)?.vault else { return [] }
+        return (blobs ?? vault.keys.sorted()).flatMap { vault[$0]?.metadata.chunks ?? [] }
+            .filter { nodes[i].disk.chunks[ChunkSync.Key(team: team, id: $0)] == nil }
+    }
+
+    /// As a node does: asks node `i`'s core for the chunks `blobs` (with who put each; the
+    /// whole vault index when nil) name and its disk lacks.
+    func fetchMissingChunks(_ i: Int, team: TeamID, blobs: [(BlobID, NodeID)]?) {
+        guard let vault = state(of: i, team)?.vault else { return }
+        for (blob, holder) in blobs ?? vault.keys.sorted().compactMap({ id in vault[id].map { (id, $0.owner) } }) {
+            let missing = missingChunks(i, team: team, blobs: [blob])
+            if !missing.isEmpty { handle(i, .chunksNeeded(team: team, ids: missing, holder: holder)) }
+        }
     }
 
     private func state(of i: Int, _ team: TeamID) -> TeamState? {

@@ -42,6 +42,8 @@ public final class Simulator {
         var persistedIDs: Set<OpID> = []
         /// The node's pairing codes, as last stored.
         var invites: [PairingInvite] = []
+        /// Sealed vault chunks, written by the workload's uploads and by chunk sync.
+        var chunks: [ChunkSync.Key: [UInt8]] = [:]
     }
 
     enum Event {
@@ -234,6 +236,8 @@ public final class Simulator {
                                                  teamLogs: disk.teamOrder.map { disk.teamLogs[$0]! }),
                                  at: Instant(nanoseconds: now))
         for j in topology.neighbours[i] { handle(i, .linkUp(nodes[j].id)) }
+        // As a node does at start: fetch what the stored vault index names and the disk lacks.
+        if let team = teamID { fetchMissingChunks(i, team: team, blobs: nil) }
     }
 
     private func broadcast(_ k: Int) {
@@ -269,7 +273,20 @@ public final class Simulator {
         let effects = nodes[i].core.handle(input, at: Instant(nanoseconds: now), using: &rng)
         nodes[i].rng = rng
         observations.checkMemory(nodes[i].core.footprint, node: i, at: now)
-        for effect in effects { carryOut(effect, by: i) }
+        // Blobs whose chunks to look for, per team; nil: the whole index (after a refold, a
+        // blob refused earlier may have entered it).
+        var newBlobs: [(TeamID, [(BlobID, NodeID)]?)] = []
+        for effect in effects {
+            if case let .replicaChanged(change) = effect {
+                let blobs = change.ops.compactMap { op -> (BlobID, NodeID)? in
+                    if case let .putBlob(meta) = op.body.operation { (meta.blob, op.author) } else { nil }
+                }
+                if change.refolded { newBlobs.append((change.team, nil)) } else if !blobs.isEmpty { newBlobs.append((change.team, blobs)) }
+            }
+            carryOut(effect, by: i)
+        }
+        // As a node does: chunks that new index entries name and the disk lacks are fetched.
+        for (team, blobs) in newBlobs { fetchMissingChunks(i, team: team, blobs: blobs) }
         reschedule(i)
     }
 
@@ -299,6 +316,14 @@ public final class Simulator {
             trace.record(TraceTag.opsLogged, at: now, [Int64(i), Int64(ops.count)], line: "n\(i) persists \(ops.count) op(s)")
         case .replicaChanged:
             break
+        case let .serveChunks(team, ids, peer):
+            for id in ids {
+                transmit(.chunkData(team: team.bytes, id: id.bytes, data: nodes[i].disk.chunks[ChunkSync.Key(team: team, id: id)]),
+                         from: i, to: indexOf[peer] ?? -1)
+            }
+        case let .storeChunk(team, id, data):
+            nodes[i].disk.chunks[ChunkSync.Key(team: team, id: id)] = data
+            trace.record(TraceTag.chunkStored, at: now, [Int64(i)] + id.bytes.prefix(4).map(Int64.init), line: "n\(i) stores chunk \(id.short)")
         case let .writeCompleted(_, outcome):
             writeCompleted(outcome, by: i)
         case let .limitReached(limit):
@@ -382,6 +407,9 @@ public final class Simulator {
         case let .syncOps(_, ops, compressed, more, count):
             "sync-ops \(count) op(s) in \(ops.count) bytes\(compressed ? " zstd" : "")\(more ? ", more to come" : "")"
         case let .pair(p): p.name
+        case let .chunkWant(_, ids): "chunk-want ×\(ids.count)"
+        case let .chunkData(_, id, data):
+            "chunk-data \(Hex.encode(Array(id.prefix(4))))\(data.map { " \($0.count) bytes" } ?? " not held")"
         case let .treeAdvert(a): "tree-advert root n\(indexOf[a.root] ?? -1) distance \(a.distance) parent \(a.parent.map { "n\(indexOf[$0] ?? -1)" } ?? "none")"
         }
     }

@@ -67,12 +67,13 @@ enum TraceTag {
     static let write: UInt8 = 9
     static let opsLogged: UInt8 = 10
     static let pairing: UInt8 = 11
+    static let chunkStored: UInt8 = 12
 }
 
 /// Stable numbers for message kinds in the trace and the per-kind counts.
 enum KindCode: Int, CaseIterable {
     case gossip, iHave, graft, prune, want, digest, ping, ack, pingReq, indirectAck, suspect, alive, treeAdvert
-    case syncVector, syncOps, pair
+    case syncVector, syncOps, pair, chunkWant, chunkData
 
     init(_ m: MeshMessage) {
         switch m {
@@ -92,6 +93,8 @@ enum KindCode: Int, CaseIterable {
         case .syncVector: self = .syncVector
         case .syncOps: self = .syncOps
         case .pair: self = .pair
+        case .chunkWant: self = .chunkWant
+        case .chunkData: self = .chunkData
         }
     }
 }

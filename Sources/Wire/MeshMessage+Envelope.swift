@@ -82,6 +82,17 @@ extension MeshMessage {
             m.more = more
             m.count = count
             return (.syncOps, m)
+        case let .chunkWant(team, ids):
+            var m = Elohim_Mesh_V1_ChunkWant()
+            m.team = Data(team)
+            m.ids = ids.map { Data($0) }
+            return (.chunkWant, m)
+        case let .chunkData(team, id, data):
+            var m = Elohim_Mesh_V1_ChunkData()
+            m.team = Data(team)
+            m.id = Data(id)
+            if let data { m.data = Data(data) } else { m.missing = true }
+            return (.chunkData, m)
         case let .ping(seq, incarnation):
             var m = Elohim_Mesh_V1_Ping()
             m.seq = seq
@@ -157,6 +168,27 @@ extension MeshMessage {
             let m: Elohim_Mesh_V1_SyncOps = try parse(payload, "SyncOps")
             guard m.team.count == 32 else { throw .badField(message: "SyncOps", field: "team", reason: "must be 32 bytes") }
             return .syncOps(team: m.team.byteArray, ops: m.ops.byteArray, compressed: m.compressed, more: m.more, count: m.count)
+        case .chunkWant:
+            let m: Elohim_Mesh_V1_ChunkWant = try parse(payload, "ChunkWant")
+            guard m.team.count == 32 else { throw .badField(message: "ChunkWant", field: "team", reason: "must be 32 bytes") }
+            guard m.ids.count <= ChunkLimits.idsPerWant else {
+                throw .badField(message: "ChunkWant", field: "ids", reason: "at most \(ChunkLimits.idsPerWant)")
+            }
+            guard m.ids.allSatisfy({ $0.count == 32 }) else {
+                throw .badField(message: "ChunkWant", field: "ids", reason: "each must be 32 bytes")
+            }
+            return .chunkWant(team: m.team.byteArray, ids: m.ids.map(\.byteArray))
+        case .chunkData:
+            let m: Elohim_Mesh_V1_ChunkData = try parse(payload, "ChunkData")
+            guard m.team.count == 32 else { throw .badField(message: "ChunkData", field: "team", reason: "must be 32 bytes") }
+            guard m.id.count == 32 else { throw .badField(message: "ChunkData", field: "id", reason: "must be 32 bytes") }
+            guard m.data.count <= ChunkLimits.maxSealedChunk else {
+                throw .badField(message: "ChunkData", field: "data", reason: "at most \(ChunkLimits.maxSealedChunk) bytes")
+            }
+            guard !(m.missing && !m.data.isEmpty) else {
+                throw .badField(message: "ChunkData", field: "missing", reason: "a missing chunk carries no data")
+            }
+            return .chunkData(team: m.team.byteArray, id: m.id.byteArray, data: m.missing ? nil : m.data.byteArray)
         case .ping:
             let m: Elohim_Mesh_V1_Ping = try parse(payload, "Ping")
             return .ping(seq: m.seq, incarnation: m.incarnation)

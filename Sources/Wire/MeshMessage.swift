@@ -21,6 +21,9 @@ public enum MeshMessage: Hashable, Sendable {
     // (Replicas reads them).
     case syncVector(team: [UInt8], entries: [VectorEntry], reply: Bool)
     case syncOps(team: [UInt8], ops: [UInt8], compressed: Bool, more: Bool, count: UInt32)
+    // Vault chunk sync: chunk IDs are 32 bytes; `data` nil means "not held here".
+    case chunkWant(team: [UInt8], ids: [[UInt8]])
+    case chunkData(team: [UInt8], id: [UInt8], data: [UInt8]?)
     // Pairing by code; only on a link that is pairing, never relayed.
     case pair(PairingMessage)
 
@@ -42,6 +45,8 @@ public enum MeshMessage: Hashable, Sendable {
         case .alive: "alive"
         case .syncVector: "sync-vector"
         case .syncOps: "sync-ops"
+        case .chunkWant: "chunk-want"
+        case .chunkData: "chunk-data"
         case let .pair(p): p.kindName
         }
     }

@@ -21,9 +21,9 @@ import Wire
 public enum VaultFormat {
     public static let version = "v1"
     public static let rounds = 600_000
-    public static let chunkSize = 1 << 19  // 512 KiB: the replica's VaultLimits.maxChunkBytes
+    public static let chunkSize = ChunkLimits.chunkSize
     /// The largest sealed chunk: a chunk zstd cannot shrink grows by zstd's frame bound, plus nonce and tag.
-    public static let maxSealedChunk = chunkSize + chunkSize / 128 + 1_024
+    public static let maxSealedChunk = ChunkLimits.maxSealedChunk
 
     /// The keys of one passphrase in one team.
     public struct Keys: Sendable {

@@ -55,6 +55,10 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
   case syncVector // = 20
   case syncOps // = 21
 
+  /// Vault chunks (PROTOCOL.md section 12).
+  case chunkWant // = 22
+  case chunkData // = 23
+
   /// Pairing by code (PROTOCOL.md section 10); only on a link that is pairing.
   case pairRequest // = 30
   case pairResponse // = 31
@@ -84,6 +88,8 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 15: self = .alive
     case 20: self = .syncVector
     case 21: self = .syncOps
+    case 22: self = .chunkWant
+    case 23: self = .chunkData
     case 30: self = .pairRequest
     case 31: self = .pairResponse
     case 32: self = .pairConfirm
@@ -110,6 +116,8 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .alive: return 15
     case .syncVector: return 20
     case .syncOps: return 21
+    case .chunkWant: return 22
+    case .chunkData: return 23
     case .pairRequest: return 30
     case .pairResponse: return 31
     case .pairConfirm: return 32
@@ -136,6 +144,8 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     .alive,
     .syncVector,
     .syncOps,
+    .chunkWant,
+    .chunkData,
     .pairRequest,
     .pairResponse,
     .pairConfirm,
@@ -438,6 +448,42 @@ nonisolated struct Elohim_Mesh_V1_SyncOps: Sendable {
   init() {}
 }
 
+/// Vault chunk sync (PROTOCOL.md section 12): "send me these sealed chunks of `team`", at most
+/// 8 IDs (32 bytes each, the SHA-256 of the chunk's bytes).
+nonisolated struct Elohim_Mesh_V1_ChunkWant: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var team: Data = Data()
+
+  var ids: [Data] = []
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// One answer per wanted ID: the chunk's sealed bytes (at most 529,408), or `missing` set and
+/// no data when the sender does not hold it.
+nonisolated struct Elohim_Mesh_V1_ChunkData: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var team: Data = Data()
+
+  var id: Data = Data()
+
+  var data: Data = Data()
+
+  var missing: Bool = false
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
 /// Pairing (PROTOCOL.md section 10): CPace over ristretto255/SHA-512 keyed by the OMNI code.
 /// Joiner -> inviter: the code's tag (which open code), the joiner's CPace share Ya, and its
 /// Ed25519 identity key (the CPace associated data ADa).
@@ -548,7 +594,7 @@ nonisolated struct Elohim_Mesh_V1_LinkHello: Sendable {
 fileprivate nonisolated let _protobuf_package = "elohim.mesh.v1"
 
 nonisolated extension Elohim_Mesh_V1_Kind: SwiftProtobuf._ProtoNameProviding {
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{1}KIND_TREE_ADVERT\0\u{2}\u{3}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0\u{2}\u{5}KIND_SYNC_VECTOR\0\u{1}KIND_SYNC_OPS\0\u{2}\u{9}KIND_PAIR_REQUEST\0\u{1}KIND_PAIR_RESPONSE\0\u{1}KIND_PAIR_CONFIRM\0\u{1}KIND_PAIR_RESULT\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{1}KIND_TREE_ADVERT\0\u{2}\u{3}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0\u{2}\u{5}KIND_SYNC_VECTOR\0\u{1}KIND_SYNC_OPS\0\u{1}KIND_CHUNK_WANT\0\u{1}KIND_CHUNK_DATA\0\u{2}\u{7}KIND_PAIR_REQUEST\0\u{1}KIND_PAIR_RESPONSE\0\u{1}KIND_PAIR_CONFIRM\0\u{1}KIND_PAIR_RESULT\0")
 }
 
 nonisolated extension Elohim_Mesh_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1190,6 +1236,86 @@ nonisolated extension Elohim_Mesh_V1_SyncOps: SwiftProtobuf.Message, SwiftProtob
     if lhs.compressed != rhs.compressed {return false}
     if lhs.more != rhs.more {return false}
     if lhs.count != rhs.count {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_ChunkWant: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ChunkWant"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}team\0\u{1}ids\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.team) }()
+      case 2: try { try decoder.decodeRepeatedBytesField(value: &self.ids) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.team.isEmpty {
+      try visitor.visitSingularBytesField(value: self.team, fieldNumber: 1)
+    }
+    if !self.ids.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.ids, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_ChunkWant, rhs: Elohim_Mesh_V1_ChunkWant) -> Bool {
+    if lhs.team != rhs.team {return false}
+    if lhs.ids != rhs.ids {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_ChunkData: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ChunkData"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}team\0\u{1}id\0\u{1}data\0\u{1}missing\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.team) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.id) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.missing) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.team.isEmpty {
+      try visitor.visitSingularBytesField(value: self.team, fieldNumber: 1)
+    }
+    if !self.id.isEmpty {
+      try visitor.visitSingularBytesField(value: self.id, fieldNumber: 2)
+    }
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 3)
+    }
+    if self.missing != false {
+      try visitor.visitSingularBoolField(value: self.missing, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_ChunkData, rhs: Elohim_Mesh_V1_ChunkData) -> Bool {
+    if lhs.team != rhs.team {return false}
+    if lhs.id != rhs.id {return false}
+    if lhs.data != rhs.data {return false}
+    if lhs.missing != rhs.missing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

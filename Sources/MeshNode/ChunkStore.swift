@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// Sealed vault chunks in the node's database, per team, addressed by the SHA-256 of their
-/// bytes. The node never holds a key: it stores and returns opaque bytes.
+/// bytes. The node never holds a key: it stores and returns opaque bytes. Filled by uploads
+/// (the API) and by chunk sync from peers (`ChunkSync`, PROTOCOL.md section 12).
 public struct ChunkStore: Sendable {
     /// At most this many chunks (512 KiB each at most: about 100 GiB) on one node.
     public static let maxChunks = 200_000
