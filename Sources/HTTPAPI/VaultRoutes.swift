@@ -42,6 +42,12 @@ struct VaultRoutes: Sendable {
             let team = try context.teamID()
             let id = try context.opID("chunk")
             guard let bytes = try services.chunks.get(team: team.description, id: id.description) else {
+                // Named by the index but not here: chunk sync is fetching it from peers.
+                if let vault = await node.team(team)?.vault,
+                   vault.keys.contains(where: { vault[$0]?.metadata.chunks.contains(id) == true }) {
+                    throw APIError(.notFound, "chunk_not_here_yet",
+                                   "chunk \(id) is in the vault index but not on this node yet: it is being fetched from the peers that hold it; try again in a moment")
+                }
                 throw APIError.notFound("no chunk \(id) of this team on this node")
             }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -84,7 +84,7 @@ import Glibc
         #expect(try await a.process!.waitForExit() == 0)
     }
 
-    @Test func anItemCreatedThroughOneNodeIsClaimedThroughAnother() async throws {
+    @Test func anItemCreatedAndAFileStoredThroughOneNodeAreUsedThroughAnother() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-api-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let a = Node("a", root: root), b = Node("b", root: root)
@@ -110,6 +110,21 @@ import Glibc
         _ = try await checker.eventually("A sees B's claim", seconds: 20) {
             try await Self.call(a, "GET", "/api/v1/teams/\(team.id)/items/\(item.id)", expect: 200, as: Item.self).assignee == b.id
         }
+
+        // A file put through A (two sealed chunks) comes back whole through B: the index travels
+        // as an op, the chunks by chunk sync (PROTOCOL.md section 12).
+        let original = (0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ $0 / 5) }
+        try Data(original).write(to: URL(fileURLWithPath: root + "/map.bin"))
+        try "shared team passphrase\n".write(toFile: root + "/pass", atomically: true, encoding: .utf8)
+        func vault(_ n: Node) -> [String] {
+            ["--api", "http://127.0.0.1:\(n.http)", "--data-dir", n.data, "--team", team.id, "--passphrase-file", root + "/pass"]
+        }
+        let put = try await runElohim(["vault", "put", root + "/map.bin"] + vault(a))
+        #expect(put.status == 0 && put.stdout.contains("2 chunks"), "\(put.stdout) \(put.stderr)")
+        _ = try await checker.eventually("B returns the file A stored", seconds: 30) {
+            try await runElohim(["vault", "get", "map.bin", "-o", root + "/from-b.bin"] + vault(b)).status == 0
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/from-b.bin")) == Data(original))
         for n in [a, b] { n.process?.signal(SIGTERM) }
         for n in [a, b] { #expect(try await n.process!.waitForExit() == 0) }
     }

@@ -39,6 +39,7 @@ import Testing
                 #expect(text.contains("elohim_ops_written_total 1"), "the create-team op")
                 #expect(text.contains("elohim_teams 1"))
                 #expect(text.contains("elohim_peers_linked 0"))
+                #expect(text.contains("elohim_vault_chunks_outstanding 0"), "nothing to fetch: the vault is empty")
             }
         }
     }

@@ -18,6 +18,7 @@ public final class NodeMetrics: Sendable {
     private let linkedPeers: Prometheus.Gauge
     private let teams: Prometheus.Gauge
     private let uptime: Prometheus.Gauge
+    private let chunksOutstanding: Prometheus.Gauge
     /// Counters mirrored from the core's totals: name → (counter, last total seen).
     private let mirrored = Mutex<[String: (counter: Prometheus.Counter, last: Int)]>([:])
 
@@ -29,6 +30,8 @@ public final class NodeMetrics: Sendable {
         linkedPeers = registry.makeGauge(name: "elohim_peers_linked", help: "Peers with a live link now")
         teams = registry.makeGauge(name: "elohim_teams", help: "Teams this node holds")
         uptime = registry.makeGauge(name: "elohim_uptime_seconds", help: "Seconds since the node started")
+        chunksOutstanding = registry.makeGauge(name: "elohim_vault_chunks_outstanding",
+                                               help: "Vault chunks the index names that this node is still fetching")
     }
 
     /// Counts one answered request: by method, route pattern and status.
@@ -45,6 +48,7 @@ public final class NodeMetrics: Sendable {
         linkedPeers.set(Double(linked))
         teams.set(Double(d.teams))
         uptime.set(d.uptimeSeconds)
+        chunksOutstanding.set(Double(d.chunksOutstanding))
         var totals: [(String, String, [(String, String)], Int)] = [
             ("elohim_ops_written_total", "Ops this node wrote", [], d.replication.opsWritten),
             ("elohim_ops_applied_total", "Ops logged from peers", [("via", "gossip")], d.replication.opsFromGossip),
@@ -53,6 +57,11 @@ public final class NodeMetrics: Sendable {
             ("elohim_gossip_copies_total", "Payload copies put on links", [("kind", "repair")], d.gossip.repairCopiesSent),
             ("elohim_gossip_delivered_total", "Broadcasts delivered here", [], d.gossip.delivered),
             ("elohim_sync_bytes_sent_total", "Bytes of sync batches sent", [], d.replication.syncBytesSent),
+            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "fetched")], d.chunks.stored),
+            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "served")], d.chunks.served),
+            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "not-held")], d.chunks.notHeld),
+            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "timed-out")], d.chunks.timedOut),
+            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "rejected")], d.chunks.rejected),
         ]
         for hit in d.limitsHit { totals.append(("elohim_limits_hit_total", "Times a limit was reached", [("limit", hit.limit)], hit.hits)) }
         mirrored.withLock { table in
