@@ -91,6 +91,8 @@ struct NodeRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before any link or upload allocates: keep freed heap pages (MemoryTuning says why).
+        MemoryTuning.apply()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -40,6 +40,18 @@ public enum ChaChaPoly {
         return out
     }
 
+    /// Encrypts the first `count` bytes of `buffer` where they lie and writes the tag right
+    /// after them (`buffer` holds at least `count + tagByteCount` bytes). libsodium allows the
+    /// ciphertext to overwrite the plaintext; a link seals straight into its send buffer so.
+    public static func sealInPlace(_ buffer: UnsafeMutableRawBufferPointer, count: Int, key: [UInt8], nonce: [UInt8],
+                                   ad: [UInt8] = []) {
+        precondition(key.count == keyByteCount && nonce.count == nonceByteCount && buffer.count >= count + tagByteCount)
+        Sodium.ready()
+        let bytes = buffer.bindMemory(to: UInt8.self).baseAddress!
+        var written: UInt64 = 0
+        _ = crypto_aead_chacha20poly1305_ietf_encrypt(bytes, &written, bytes, UInt64(count), ad, UInt64(ad.count), nil, nonce, key)
+    }
+
     /// Decrypts and authenticates; nil when the tag does not verify.
     public static func open(_ ciphertext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8]? {
         ciphertext.withUnsafeBytes { open($0, key: key, nonce: nonce, ad: ad) }
@@ -49,11 +61,15 @@ public enum ChaChaPoly {
     public static func open(_ ciphertext: UnsafeRawBufferPointer, key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8]? {
         guard key.count == keyByteCount, nonce.count == nonceByteCount, ciphertext.count >= tagByteCount else { return nil }
         Sodium.ready()
-        var out = [UInt8](repeating: 0, count: ciphertext.count - tagByteCount)
-        var written: UInt64 = 0
-        let rc = crypto_aead_chacha20poly1305_ietf_decrypt(&out, &written, nil,
+        // Written by libsodium in full (or discarded): no zero-fill first.
+        var rc: Int32 = -1
+        let out = [UInt8](unsafeUninitializedCapacity: ciphertext.count - tagByteCount) { buffer, initialized in
+            var written: UInt64 = 0
+            rc = crypto_aead_chacha20poly1305_ietf_decrypt(buffer.baseAddress, &written, nil,
                                                            ciphertext.bindMemory(to: UInt8.self).baseAddress!,
                                                            UInt64(ciphertext.count), ad, UInt64(ad.count), nonce, key)
+            initialized = rc == 0 ? Int(written) : 0
+        }
         return rc == 0 ? out : nil
     }
 }

@@ -11,15 +11,20 @@ extension MeshMessage {
         envelope.kind = kind
         envelope.payload = (try? body.serializedData()) ?? Data()
         // Serializing a message we built ourselves cannot fail: no required fields exist in proto3.
-        return ((try? envelope.serializedData()) ?? Data()).byteArray
+        return (try? envelope.serializedBytes()) ?? []
     }
 
     /// Reads one Envelope. Throws `WireError.unknownKind` for kinds newer than this node, which
     /// callers count and drop without closing the link.
     public init<Bytes: ContiguousBytes>(serialized bytes: Bytes) throws(WireError) {
+        try self.init(serialized: bytes.withUnsafeBytes { [UInt8]($0) })
+    }
+
+    /// Reads one Envelope from an array (parsed where it lies: the common case, no copy).
+    public init(serialized bytes: [UInt8]) throws(WireError) {
         let envelope: Elohim_Mesh_V1_Envelope
         do {
-            envelope = try Elohim_Mesh_V1_Envelope(serializedBytes: bytes.withUnsafeBytes { Data($0) })
+            envelope = try Elohim_Mesh_V1_Envelope(serializedBytes: bytes)
         } catch {
             throw .malformed(what: "envelope")
         }

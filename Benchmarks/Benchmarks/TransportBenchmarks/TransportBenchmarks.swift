@@ -14,6 +14,9 @@ let messageBytes = 60_000
 let bulkMessages = 64
 
 let benchmarks: @Sendable () -> Void = {
+    // The allocator settings `elohim node run` starts with, for the baseline as much as the
+    // link: every figure here is measured in the process a node runs as.
+    MemoryTuning.apply()
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock], maxDuration: .seconds(15), maxIterations: 50)
 
     Benchmark("baseline: ChaCha20-Poly1305 over 64 × 60 KB", configuration: .init(metrics: [.wallClock, .throughput])) { benchmark in

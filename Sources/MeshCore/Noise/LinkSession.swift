@@ -160,21 +160,46 @@ public struct LinkSession: Sendable {
 public struct LinkSealer: Sendable {
     var cipher: NoiseCipherState
 
+    /// The frames of `message`, each a new array.
     public mutating func seal(_ message: [UInt8]) throws(LinkError) -> [[UInt8]] {
-        guard message.count <= LinkSession.maxMessageBytes else { throw .messageTooLarge(message.count) }
         var frames: [[UInt8]] = []
+        try seal(message) { count, fill in
+            frames.append([UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                fill(UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            })
+        }
+        return frames
+    }
+
+    /// Seals `message` straight into buffers the caller owns (a link's send buffers): for each
+    /// frame, `frame` gets its byte count and a `fill` that writes exactly that many bytes into
+    /// the memory it is given: the fragment, its flag, encrypted in place, and the tag. One copy
+    /// of the message in all.
+    public mutating func seal(_ message: [UInt8],
+                              frames frame: (_ count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> Void) throws(LinkError) {
+        guard message.count <= LinkSession.maxMessageBytes else { throw .messageTooLarge(message.count) }
+        guard cipher.hasKey else { throw .noise(.missingKey("seal")) }
+        guard cipher.nonce < UInt64.max - UInt64(message.count / LinkSession.fragmentPayload + 1) else {
+            throw .noise(.nonceExhausted)
+        }
         var offset = 0
         repeat {
             let end = min(offset + LinkSession.fragmentPayload, message.count)
+            let plain = end - offset + 1
             // The flag trails the fragment, so the reader drops it without moving the bytes.
-            var plaintext = [UInt8]()
-            plaintext.reserveCapacity(end - offset + 1)
-            plaintext.append(contentsOf: message[offset..<end])
-            plaintext.append(end < message.count ? 1 : 0)
-            do { frames.append(try cipher.encrypt(plaintext)) } catch { throw .noise(error) }
+            let flag: UInt8 = end < message.count ? 1 : 0
+            frame(plain + ChaChaPoly.tagByteCount) { out in
+                message.withUnsafeBytes { src in
+                    out.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<end]))
+                }
+                out[plain - 1] = flag
+                // Key and nonce were checked above; were this ever to fail, stop rather than send
+                // the plaintext left in the buffer.
+                do { try cipher.encryptInPlace(out, count: plain) } catch { preconditionFailure("sealing failed: \(error)") }
+            }
             offset = end
         } while offset < message.count
-        return frames
     }
 }
 

@@ -59,6 +59,15 @@ public struct NoiseCipherState: Sendable {
         return ChaChaPoly.seal(plaintext, key: key, nonce: nonceBytes, ad: ad)
     }
 
+    /// Encrypts the first `count` bytes of `buffer` in place with the next nonce, the tag
+    /// after them. Needs a key (a link's transport phase).
+    public mutating func encryptInPlace(_ buffer: UnsafeMutableRawBufferPointer, count: Int) throws(NoiseError) {
+        guard let key else { throw .missingKey("encrypt in place") }
+        guard nonce < UInt64.max else { throw .nonceExhausted }
+        ChaChaPoly.sealInPlace(buffer, count: count, key: key, nonce: nonceBytes)
+        nonce += 1
+    }
+
     /// Decrypts with the next nonce; a failure leaves the counter where it was.
     public mutating func decrypt(_ ciphertext: [UInt8], ad: [UInt8] = []) throws(NoiseError) -> [UInt8] {
         guard key != nil else { return ciphertext }

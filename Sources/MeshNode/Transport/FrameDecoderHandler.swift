@@ -1,3 +1,4 @@
+import MeshCore
 import NIOCore
 import Wire
 
@@ -32,5 +33,22 @@ extension ByteBuffer {
         buffer.writeInteger(UInt32(body.count))
         buffer.writeBytes(body)
         return buffer
+    }
+
+    /// The frames of one message, sealed straight into their send buffers (length prefix,
+    /// then the Noise message): the message is copied once, into the buffer it leaves in.
+    static func frames(sealing message: [UInt8], with sealer: inout LinkSealer,
+                       allocator: ByteBufferAllocator) throws(LinkError) -> [ByteBuffer] {
+        var out: [ByteBuffer] = []
+        try sealer.seal(message) { count, fill in
+            var buffer = allocator.buffer(capacity: 4 + count)
+            buffer.writeInteger(UInt32(count))
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { space in
+                fill(UnsafeMutableRawBufferPointer(rebasing: space[0..<count]))
+                return count
+            }
+            out.append(buffer)
+        }
+        return out
     }
 }

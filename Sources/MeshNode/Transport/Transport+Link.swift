@@ -182,9 +182,11 @@ extension Transport {
                 var sealer = sealer
                 defer { channel.close(promise: nil) }
                 for await envelope in stream {
-                    for frame in try sealer.seal(envelope) {
-                        try await outbound.write(.frame(frame, allocator: channel.allocator))
-                        self.count { $0.framesSent += 1; $0.bytesSent += frame.count + 4 }
+                    let frames = try ByteBuffer.frames(sealing: envelope, with: &sealer, allocator: channel.allocator)
+                    try await outbound.write(contentsOf: frames)
+                    self.count { s in
+                        s.framesSent += frames.count
+                        s.bytesSent += frames.reduce(0) { $0 + $1.readableBytes }
                     }
                 }
             }
