@@ -58,7 +58,7 @@ public final class NodeMetrics: Sendable {
             ("elohim_gossip_delivered_total", "Broadcasts delivered here", [], d.gossip.delivered),
             ("elohim_sync_bytes_sent_total", "Bytes of sync batches sent", [], d.replication.syncBytesSent),
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "fetched")], d.chunks.stored),
-            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "served")], d.chunks.served),
+            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "asked-by-peers")], d.chunks.served),
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "not-held")], d.chunks.notHeld),
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "timed-out")], d.chunks.timedOut),
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "rejected")], d.chunks.rejected),
