@@ -1,22 +1,35 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Sealed vault chunks in the node's database, per team, addressed by the SHA-256 of their
 /// bytes. The node never holds a key: it stores and returns opaque bytes. Filled by uploads
 /// (the API) and by chunk sync from peers (`ChunkSync`, PROTOCOL.md section 12).
-public struct ChunkStore: Sendable {
-    /// At most this many chunks (512 KiB each at most: about 100 GiB) on one node.
+///
+/// At most `limit` chunks are kept (512 KiB each at most: about 100 GiB by default); the count
+/// is read from the database once and then kept by `put` itself, since every put runs in the
+/// pool's one writer (no `COUNT(*)` per chunk, which grew with the store).
+public final class ChunkStore: Sendable {
     public static let maxChunks = 200_000
 
     let pool: DatabasePool
-    public init(pool: DatabasePool) { self.pool = pool }
+    public let limit: Int
+    private let stored = Mutex<Int?>(nil)
 
+    public init(pool: DatabasePool, limit: Int = ChunkStore.maxChunks) {
+        self.pool = pool
+        self.limit = limit
+    }
+
+    /// Stores a chunk; a chunk already held is left as it is (same address, same bytes).
     public func put(team: String, id: String, data: [UInt8]) throws(ChunkStoreError) {
         do {
             try pool.write { db in
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM vault_chunks WHERE team = ? AND id = ?", arguments: [team, id]) == true { return }
-                guard (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vault_chunks") ?? 0) < Self.maxChunks else { throw ChunkStoreError.full }
+                let count = try stored.withLock { $0 } ?? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vault_chunks") ?? 0
+                guard count < limit else { throw ChunkStoreError.full(limit: limit) }
                 try db.execute(sql: "INSERT INTO vault_chunks (team, id, data) VALUES (?, ?, ?)", arguments: [team, id, Data(data)])
+                stored.withLock { $0 = count + 1 }
             }
         } catch let e as ChunkStoreError { throw e } catch { throw .storage("\(error)") }
     }
@@ -26,7 +39,7 @@ public struct ChunkStore: Sendable {
         catch { throw .storage("\(error)") }
     }
 
-    /// The IDs among `ids` that this node does not hold.
+    /// The IDs among `ids` that this node does not hold, in the order given.
     public func missing(team: String, ids: [String]) throws(ChunkStoreError) -> [String] {
         do {
             return try pool.read { db in
@@ -37,11 +50,11 @@ public struct ChunkStore: Sendable {
 }
 
 public enum ChunkStoreError: Error, CustomStringConvertible {
-    case full
+    case full(limit: Int)
     case storage(String)
     public var description: String {
         switch self {
-        case .full: "the node holds \(ChunkStore.maxChunks) vault chunks, its limit: delete files first"
+        case let .full(limit): "the node holds \(limit) vault chunks, its limit: delete files first"
         case let .storage(why): "the chunk store failed: \(why)"
         }
     }
