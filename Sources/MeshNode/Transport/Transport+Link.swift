@@ -69,14 +69,14 @@ extension Transport {
                 } else {
                     try admit(hello, session: session, initiator: initiator, expected: expected, dialled: dialled)
                 }
-                let (linkID, stream) = try register(hello, initiator: initiator, remote: remote, keys: keys)
+                let (linkID, outbox) = try register(hello, initiator: initiator, remote: remote, keys: keys)
                 established = true
                 defer { Task { await self.unregister(hello.nodeID, linkID: linkID) } }
                 count { $0.linksOpened += 1 }
                 logger.info("link up", metadata: ["peer": "\(hello.nodeID.short)", "at": "\(where_)",
                                                   "noise": "\(session.pattern?.rawValue ?? "?")"])
                 await endpoint.linkEstablished(hello.nodeID)
-                try await pump(peer: hello.nodeID, frames: &frames, outbound: outbound, stream: stream, sealer: sealer,
+                try await pump(peer: hello.nodeID, frames: &frames, outbound: outbound, outbox: outbox, sealer: sealer,
                                opener: opener, channel: connection.channel)
             }
         } catch is CancellationError {
@@ -136,11 +136,10 @@ extension Transport {
 
     /// Records the link, keeping one per peer: the one the smaller node ID started.
     private func register(_ hello: LinkHello, initiator: Bool, remote: SocketAddress?,
-                          keys: (send: [UInt8], receive: [UInt8])) throws -> (UInt64, AsyncStream<[UInt8]>) {
+                          keys: (send: [UInt8], receive: [UInt8])) throws -> (UInt64, LinkOutbox) {
         let peer = hello.nodeID
         let starter = initiator ? endpoint.nodeID : peer
-        let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self,
-                                                            bufferingPolicy: .bufferingOldest(configuration.outboundQueue))
+        let outbox = LinkOutbox(capacity: configuration.outboundQueue)
         var udp = remote
         if hello.listenPort > 0 { udp?.port = Int(hello.listenPort) } else { udp = nil }
         return try state.withLockedValue { s in
@@ -152,10 +151,10 @@ extension Transport {
             }
             guard s.links[peer] != nil || s.links.count < configuration.maxLinks else { throw LinkRefusal.tooManyLinks }
             s.nextLinkID += 1
-            s.links[peer] = LinkHandle(id: s.nextLinkID, peer: peer, initiator: starter, outbound: continuation,
+            s.links[peer] = LinkHandle(id: s.nextLinkID, peer: peer, initiator: starter, outbound: outbox,
                                        remote: remote, udp: udp, sealer: DatagramSealer(key: keys.send, sender: endpoint.nodeID),
                                        opener: DatagramOpener(key: keys.receive), since: ContinuousClock.now)
-            return (s.nextLinkID, stream)
+            return (s.nextLinkID, outbox)
         }
     }
 
@@ -171,18 +170,25 @@ extension Transport {
         }
     }
 
-    /// Moves messages both ways until the peer closes, the stream is finished (a newer link
+    /// Envelope bytes sealed and written at once (see `LinkOutbox.take`).
+    static let writeBatchBytes = 480 << 10
+
+    /// Moves messages both ways until the peer closes, the outbox is finished (a newer link
     /// replaced this one, or shutdown), or a frame fails. The writer runs as a child task; when
-    /// its stream ends it closes the channel, which ends the reading here.
+    /// its outbox ends it closes the channel, which ends the reading here.
     private func pump(peer: NodeID, frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
-                      outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, stream: AsyncStream<[UInt8]>,
+                      outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, outbox: LinkOutbox,
                       sealer: LinkSealer, opener: LinkOpener, channel: Channel) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var sealer = sealer
                 defer { channel.close(promise: nil) }
-                for await envelope in stream {
-                    let frames = try ByteBuffer.frames(sealing: envelope, with: &sealer, allocator: channel.allocator)
+                for await _ in outbox.wakeUps {
+                    var frames: [ByteBuffer] = []
+                    for envelope in outbox.take(upToBytes: Self.writeBatchBytes) {
+                        frames += try ByteBuffer.frames(sealing: envelope, with: &sealer, allocator: channel.allocator)
+                    }
+                    guard !frames.isEmpty else { continue }
                     try await outbound.write(contentsOf: frames)
                     self.count { s in
                         s.framesSent += frames.count

@@ -54,7 +54,7 @@ extension Transport: Service {
             udp.close(promise: nil)
             state.withLockedValue { $0.discovery }?.stop()
             // Links a pairing opened run outside this task group: finishing their outbound
-            // streams closes them too.
+            // outboxes closes them too.
             state.withLockedValue { s in for link in s.links.values { link.outbound.finish() } }
         }
         try await withThrowingDiscardingTaskGroup { group in

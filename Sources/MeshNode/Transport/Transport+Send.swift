@@ -12,7 +12,7 @@ extension Transport {
         if message.isLivenessProbe, sendDatagram(envelope, to: peer) { return }
         state.withLockedValue { s in
             guard let link = s.links[peer] else { return }
-            if case .dropped = link.outbound.yield(envelope) { s.dropped += 1 }
+            if !link.outbound.push(envelope) { s.dropped += 1 }
         }
     }
 

@@ -46,7 +46,7 @@ public final class Transport: Sendable {
         var id: UInt64
         var peer: NodeID
         var initiator: NodeID
-        var outbound: AsyncStream<[UInt8]>.Continuation
+        var outbound: LinkOutbox
         var remote: SocketAddress?
         var udp: SocketAddress?
         var sealer: DatagramSealer?
