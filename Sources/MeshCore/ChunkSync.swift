@@ -18,6 +18,8 @@ import Wire
 ///   doubling per round to 8 s): peers fetch too, so it comes within reach; a new link makes
 ///   every waiting chunk due at once, since the new peer may hold it;
 /// - a peer that asked for a chunk this node was itself fetching gets it as soon as it arrives;
+/// - each peer is served at most `servedPerPeerPerSecond` chunks a second; beyond that its
+///   requests go unanswered (it times out and asks elsewhere);
 /// - the order of requests follows the order chunks were needed: no hash order reaches output.
 public struct ChunkSync: Sendable {
     public struct Configuration: Sendable, Equatable {
@@ -30,6 +32,10 @@ public struct ChunkSync: Sendable {
         public var retryMax: Duration = .seconds(8)
         /// How often timeouts and backoffs are looked at while any chunk is outstanding.
         public var tick: Duration = .seconds(1)
+        /// Chunks served to one peer per second (and at most this many at once): a small
+        /// `chunkWant` asks for up to 4 MiB, so answers are rationed per peer. A well-behaved
+        /// peer asks for at most 8 at a time and never comes near it.
+        public var servedPerPeerPerSecond = 64
         public init() {}
     }
 
@@ -54,6 +60,8 @@ public struct ChunkSync: Sendable {
         public var rejected = 0
         /// Chunk IDs peers asked this node for.
         public var served = 0
+        /// Chunk IDs left unanswered because their peer was over its ration.
+        public var throttled = 0
     }
 
     public let configuration: Configuration
@@ -74,6 +82,8 @@ public struct ChunkSync: Sendable {
     private var askers: [Key: [NodeID]] = [:]
     /// The next key's starting peer turn.
     private var rotor = 0
+    /// Each asking peer's serving ration: chunks it may still be sent, as of when.
+    private var rations: [NodeID: (chunks: Int, at: Instant)] = [:]
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
@@ -108,8 +118,23 @@ public struct ChunkSync: Sendable {
         pump(at: now, reachable: reachable, effects: &effects)
     }
 
+    /// How many of `count` chunks `peer` may be sent now (and takes them from its ration, which
+    /// refills at `servedPerPeerPerSecond`).
+    private mutating func ration(for peer: NodeID, taking count: Int, at now: Instant) -> Int {
+        let rate = configuration.servedPerPeerPerSecond
+        let last = rations[peer] ?? (rate, now)
+        let refill = Int((now - last.at).nanoseconds / 1_000_000 * Int64(rate) / 1000)
+        let available = min(rate, last.chunks + refill)
+        let granted = min(count, available)
+        // Refill is counted in whole chunks; the remainder of the interval carries over.
+        let at = refill > 0 ? now : last.at
+        rations[peer] = (available - granted, at)
+        return granted
+    }
+
     /// A link went down: what was asked of that peer is asked of the next one now.
     mutating func peerDown(_ peer: NodeID, at now: Instant, reachable: [NodeID], effects: inout [MeshEffect]) {
+        rations[peer] = nil
         let lost = inFlight.filter { $0.value.peer == peer }.keys
         guard !lost.isEmpty else { return }
         for key in Self.ordered(lost) { backOff(key, at: now, notHeld: false, reachable: reachable) }
@@ -121,7 +146,9 @@ public struct ChunkSync: Sendable {
         switch message {
         case let .chunkWant(teamBytes, idBytes):
             guard let team = OpID(bytes: teamBytes) else { return }
-            let ids = idBytes.prefix(ChunkLimits.idsPerWant).compactMap { OpID(bytes: $0) }
+            let asked = idBytes.prefix(ChunkLimits.idsPerWant).compactMap { OpID(bytes: $0) }
+            let ids = Array(asked.prefix(ration(for: peer, taking: asked.count, at: now)))
+            counters.throttled += asked.count - ids.count
             counters.served += ids.count
             for id in ids where attempts[Key(team: team, id: id)] != nil {
                 let key = Key(team: team, id: id)

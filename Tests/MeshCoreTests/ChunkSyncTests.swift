@@ -186,6 +186,23 @@ import Wire
                 "stored, then passed on to the peer that asked")
     }
 
+    @Test func eachPeerIsServedAtMostItsRationPerSecond() {
+        var sync = ChunkSync()
+        let ids = (1...8).map { chunk(UInt8($0)).id.bytes }
+        func serve(at ms: Int64, from peer: NodeID) -> Int {
+            var effects: [MeshEffect] = []
+            sync.receive(.chunkWant(team: team.bytes, ids: ids), from: peer, at: .ms(ms), reachable: peers, effects: &effects)
+            return effects.reduce(0) { n, e in if case let .serveChunks(_, ids, _) = e { n + ids.count } else { n } }
+        }
+        // A burst of 12 requests (96 chunks) at one instant: 64 answered, the rest not.
+        let burst = (0..<12).map { _ in serve(at: 0, from: peers[0]) }.reduce(0, +)
+        #expect(burst == 64)
+        #expect(sync.counters.throttled == 32)
+        #expect(serve(at: 0, from: peers[1]) == 8, "another peer has a ration of its own")
+        #expect(serve(at: 125, from: peers[0]) == 8, "an eighth of a second refills 8")
+        #expect(serve(at: 125, from: peers[0]) == 0)
+    }
+
     @Test func theWantedSetIsBounded() {
         var config = ChunkSync.Configuration()
         config.maxWanted = 3

@@ -62,6 +62,7 @@ public final class NodeMetrics: Sendable {
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "not-held")], d.chunks.notHeld),
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "timed-out")], d.chunks.timedOut),
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "rejected")], d.chunks.rejected),
+            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "throttled")], d.chunks.throttled),
         ]
         for hit in d.limitsHit { totals.append(("elohim_limits_hit_total", "Times a limit was reached", [("limit", hit.limit)], hit.hits)) }
         mirrored.withLock { table in
