@@ -17,7 +17,7 @@ struct APIOptions: ParsableArguments {
 
     @Option(name: .customLong("token"), help: ArgumentHelp(
         "A login token (POST /api/v1/auth/login) to use instead of the operator token; also $ELOHIM_TOKEN.", valueName: "jwt"))
-    var token: String? = ProcessInfo.processInfo.environment["ELOHIM_TOKEN"]
+    var token: String?
 
     func client() throws -> APIClient {
         var text = api
@@ -25,7 +25,7 @@ struct APIOptions: ParsableArguments {
         guard let url = URL(string: text), url.host != nil else {
             throw ValidationError("--api must be a URL such as http://127.0.0.1:8000; got '\(api)'")
         }
-        return APIClient(base: url, token: token ?? operatorToken())
+        return APIClient(base: url, token: token ?? ProcessInfo.processInfo.environment["ELOHIM_TOKEN"] ?? operatorToken())
     }
 
     /// The operator token of the node whose data folder is `dataDir`, when this user can read it.

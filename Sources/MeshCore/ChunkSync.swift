@@ -66,10 +66,33 @@ public struct ChunkSync: Sendable {
 
     public let configuration: Configuration
     public private(set) var counters = Counters()
-    /// Every chunk tracked: ready, in flight or waiting out a backoff; with its failed
-    /// attempts and the peer turn it started at (consecutive keys start at consecutive peers,
-    /// which spreads the load; consecutive attempts of one key go to consecutive peers).
-    private var attempts: [Key: (tries: Int, offset: Int, holder: NodeID?)] = [:]
+    /// How far the fetching of one chunk has gone.
+    struct Attempts {
+        /// Failed attempts so far; attempt `tries` goes to entry `tries % count` of `turns`.
+        var tries = 0
+        /// The peer turn it started at: consecutive keys start at consecutive peers, which
+        /// spreads the load; consecutive attempts of one key go to consecutive peers.
+        var offset: Int
+        /// The node that uploaded it, asked first while linked.
+        var holder: NodeID?
+
+        /// The order peers are asked in: the holder first while linked, then the others in
+        /// turn from `offset`.
+        func turns(among reachable: [NodeID]) -> [NodeID] {
+            let linkedHolder = holder.flatMap { reachable.contains($0) ? $0 : nil }
+            let others = reachable.filter { $0 != linkedHolder }
+            let rotated = others.indices.map { others[(offset + $0) % others.count] }
+            return (linkedHolder.map { [$0] } ?? []) + rotated
+        }
+
+        func peer(among reachable: [NodeID]) -> NodeID {
+            let order = turns(among: reachable)
+            return order[tries % order.count]
+        }
+    }
+
+    /// Every chunk tracked: ready, in flight or waiting out a backoff.
+    private var attempts: [Key: Attempts] = [:]
     /// Chunks to ask for next, oldest need first (`readyHead` skips those already taken).
     private var ready: [Key] = []
     private var readyHead = 0
@@ -105,7 +128,7 @@ public struct ChunkSync: Sendable {
                 effects.append(.limitReached(.wantedChunks))
                 break
             }
-            attempts[key] = (0, rotor, holder)
+            attempts[key] = Attempts(offset: rotor, holder: holder)
             rotor &+= 1
             ready.append(key)
         }
@@ -150,9 +173,10 @@ public struct ChunkSync: Sendable {
             let ids = Array(asked.prefix(ration(for: peer, taking: asked.count, at: now)))
             counters.throttled += asked.count - ids.count
             counters.served += ids.count
-            for id in ids where attempts[Key(team: team, id: id)] != nil {
-                let key = Key(team: team, id: id)
-                if askers[key, default: []].count < 8, !askers[key, default: []].contains(peer) { askers[key, default: []].append(peer) }
+            for key in ids.map({ Key(team: team, id: $0) }) where attempts[key] != nil {
+                var waiting = askers[key] ?? []
+                if waiting.count < 8, !waiting.contains(peer) { waiting.append(peer) }
+                askers[key] = waiting
             }
             if !ids.isEmpty { effects.append(.serveChunks(team: team, ids: ids, to: peer)) }
         case let .chunkData(teamBytes, idBytes, data):
@@ -222,7 +246,7 @@ public struct ChunkSync: Sendable {
             let key = ready[readyHead]
             readyHead += 1
             guard let a = attempts[key], inFlight[key] == nil, waiting[key] == nil else { continue }
-            let peer = Self.peer(for: a, among: reachable)
+            let peer = a.peer(among: reachable)
             inFlight[key] = (peer, now + configuration.requestTimeout)
             counters.requested += 1
             if let i = requests.firstIndex(where: { $0.peer == peer && $0.team == key.team && $0.ids.count < ChunkLimits.idsPerWant }) {
@@ -238,20 +262,6 @@ public struct ChunkSync: Sendable {
         scheduleTick(at: now)
     }
 
-    /// The order peers are asked in for a key: its holder first while linked, then the others
-    /// in turn from the key's offset. Attempt `tries` goes to entry `tries % count`.
-    private static func turns(for a: (tries: Int, offset: Int, holder: NodeID?), among reachable: [NodeID]) -> [NodeID] {
-        let holder = a.holder.flatMap { reachable.contains($0) ? $0 : nil }
-        let others = reachable.filter { $0 != holder }
-        let rotated = others.isEmpty ? [] : (0..<others.count).map { others[(a.offset + $0) % others.count] }
-        return (holder.map { [$0] } ?? []) + rotated
-    }
-
-    private static func peer(for a: (tries: Int, offset: Int, holder: NodeID?), among reachable: [NodeID]) -> NodeID {
-        let order = turns(for: a, among: reachable)
-        return order[a.tries % order.count]
-    }
-
     /// Counts a failed attempt. The key is asked again at once, of the next peer in turn,
     /// unless `notHeld` ended a round in which every linked peer was asked: then it waits out
     /// the backoff (1 s doubling per round, to `retryMax`). A timeout never adds a wait.
@@ -260,7 +270,7 @@ public struct ChunkSync: Sendable {
         guard var a = attempts[key] else { return }
         a.tries += 1
         attempts[key] = a
-        let round = max(1, Self.turns(for: a, among: reachable).count)
+        let round = max(1, a.turns(among: reachable).count)
         guard notHeld, a.tries % round == 0 else {
             ready.append(key)
             return

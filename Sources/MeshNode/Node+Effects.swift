@@ -9,9 +9,6 @@ extension Node {
     func handle(_ input: MeshInput) {
         let effects = core.handle(input, at: now, using: &rng)
         var persistFailure: String?
-        // Blobs whose chunks to look for, per team; nil: the whole index (after a refold, a
-        // blob refused earlier may have entered it).
-        var newBlobs: [(TeamID, [(BlobID, NodeID)]?)] = []
         for effect in effects {
             switch effect {
             case let .send(message, peer):
@@ -38,10 +35,6 @@ extension Node {
                 }
             case let .replicaChanged(change):
                 eventContinuation.yield(.replicaChanged(change))
-                let blobs = change.ops.compactMap { op -> (BlobID, NodeID)? in
-                    if case let .putBlob(meta) = op.body.operation { (meta.blob, op.author) } else { nil }
-                }
-                if change.refolded { newBlobs.append((change.team, nil)) } else if !blobs.isEmpty { newBlobs.append((change.team, blobs)) }
             case let .serveChunks(team, ids, peer):
                 for id in ids {
                     let data = (try? chunkStore.get(team: team.description, id: id.description)) ?? nil
@@ -63,25 +56,26 @@ extension Node {
                 }
             }
         }
-        for (team, blobs) in newBlobs { fetchMissingChunks(team, blobs: blobs) }
+        for (team, blobs) in NodeCore.blobsToFetch(after: effects) { fetchMissingChunks(team, blobs: blobs) }
         scheduleTimer()
     }
 
     /// Asks the core to fetch the chunks that `blobs` of `team` (with the node that put each;
-    /// every blob in the vault index when nil) name and the chunk store lacks. Blobs no longer
-    /// in the index (deleted, or refused by the rules) are left alone.
+    /// every blob in the vault index when nil) name and the chunk store lacks: one lookup in
+    /// the store, then one request per blob.
     func fetchMissingChunks(_ team: TeamID, blobs: [(BlobID, NodeID)]?) {
-        guard let vault = core.replication.replica(team)?.state.vault else { return }
-        for (blob, holder) in blobs ?? vault.keys.sorted().compactMap({ id in vault[id].map { (id, $0.owner) } }) {
-            guard let chunks = vault[blob]?.metadata.chunks, !chunks.isEmpty else { continue }
-            do {
-                let missing = try chunkStore.missing(team: team.description, ids: chunks.map(\.description))
-                let wanted = missing.compactMap { OpID(hex: $0) }
-                if !wanted.isEmpty { handle(.chunksNeeded(team: team, ids: wanted, holder: holder)) }
-            } catch {
-                logger.error("cannot look up vault chunks: \(error)", metadata: ["team": "\(team.short)"])
-                return
-            }
+        let named = core.vaultChunks(team: team, blobs: blobs)
+        guard !named.isEmpty else { return }
+        let missing: Set<String>
+        do {
+            missing = Set(try chunkStore.missing(team: team.description, ids: named.flatMap(\.chunks).map(\.description)))
+        } catch {
+            logger.error("cannot look up vault chunks: \(error)", metadata: ["team": "\(team.short)"])
+            return
+        }
+        for (chunks, holder) in named {
+            let wanted = chunks.filter { missing.contains($0.description) }
+            if !wanted.isEmpty { handle(.chunksNeeded(team: team, ids: wanted, holder: holder)) }
         }
     }
 

@@ -100,7 +100,7 @@ extension Simulator {
             for part in parts {
                 let held = Set(part.flatMap { i in nodes[i].disk.chunks.keys.filter { $0.team == team }.map(\.id) })
                 for i in part {
-                    let missing = missingChunks(i, team: team, blobs: nil).filter(held.contains)
+                    let missing = missingChunks(i, team: team, blobs: nil).flatMap(\.chunks).filter(held.contains)
                     if let first = missing.first {
                         unspread.append("n\(i) lacks \(missing.count) chunk(s) a node of its component holds, e.g. \(first.short)")
                     }

@@ -125,20 +125,18 @@ extension Simulator {
         return .putBlob(BlobMetadata(blob: OpID(bytes: blob)!, name: "file \(k)", size: UInt64(size), chunks: chunks, chunkSize: 256))
     }
 
-    /// The chunks `blobs` of `team` (all the vault's blobs when nil) name that node `i` lacks.
-    func missingChunks(_ i: Int, team: TeamID, blobs: [BlobID]?) -> [OpID] {
-        guard let vault = state(of: i, team)?.vault else { return [] }
-        return (blobs ?? vault.keys.sorted()).flatMap { vault[$0]?.metadata.chunks ?? [] }
-            .filter { nodes[i].disk.chunks[ChunkSync.Key(team: team, id: $0)] == nil }
+    /// The chunks `blobs` of `team` (with who put each; the whole vault index when nil) name
+    /// that node `i`'s disk lacks, per blob.
+    func missingChunks(_ i: Int, team: TeamID, blobs: [(BlobID, NodeID)]?) -> [(chunks: [OpID], holder: NodeID)] {
+        nodes[i].core.vaultChunks(team: team, blobs: blobs).map { named in
+            (named.chunks.filter { nodes[i].disk.chunks[ChunkSync.Key(team: team, id: $0)] == nil }, named.holder)
+        }
     }
 
-    /// As a node does: asks node `i`'s core for the chunks `blobs` (with who put each; the
-    /// whole vault index when nil) name and its disk lacks.
+    /// As a node does: asks node `i`'s core for the chunks `blobs` name and its disk lacks.
     func fetchMissingChunks(_ i: Int, team: TeamID, blobs: [(BlobID, NodeID)]?) {
-        guard let vault = state(of: i, team)?.vault else { return }
-        for (blob, holder) in blobs ?? vault.keys.sorted().compactMap({ id in vault[id].map { (id, $0.owner) } }) {
-            let missing = missingChunks(i, team: team, blobs: [blob])
-            if !missing.isEmpty { handle(i, .chunksNeeded(team: team, ids: missing, holder: holder)) }
+        for (missing, holder) in missingChunks(i, team: team, blobs: blobs) where !missing.isEmpty {
+            handle(i, .chunksNeeded(team: team, ids: missing, holder: holder))
         }
     }
 

@@ -273,20 +273,9 @@ public final class Simulator {
         let effects = nodes[i].core.handle(input, at: Instant(nanoseconds: now), using: &rng)
         nodes[i].rng = rng
         observations.checkMemory(nodes[i].core.footprint, node: i, at: now)
-        // Blobs whose chunks to look for, per team; nil: the whole index (after a refold, a
-        // blob refused earlier may have entered it).
-        var newBlobs: [(TeamID, [(BlobID, NodeID)]?)] = []
-        for effect in effects {
-            if case let .replicaChanged(change) = effect {
-                let blobs = change.ops.compactMap { op -> (BlobID, NodeID)? in
-                    if case let .putBlob(meta) = op.body.operation { (meta.blob, op.author) } else { nil }
-                }
-                if change.refolded { newBlobs.append((change.team, nil)) } else if !blobs.isEmpty { newBlobs.append((change.team, blobs)) }
-            }
-            carryOut(effect, by: i)
-        }
+        for effect in effects { carryOut(effect, by: i) }
         // As a node does: chunks that new index entries name and the disk lacks are fetched.
-        for (team, blobs) in newBlobs { fetchMissingChunks(i, team: team, blobs: blobs) }
+        for (team, blobs) in NodeCore.blobsToFetch(after: effects) { fetchMissingChunks(i, team: team, blobs: blobs) }
         reschedule(i)
     }
 

@@ -32,7 +32,7 @@ public enum PasswordHash {
                                   crypto_pwhash_ALG_ARGON2ID13)
         }
         guard rc == 0 else { throw .outOfMemory }
-        return String(cString: out)
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether `password` matches `stored` (in constant time for a given hash). A malformed

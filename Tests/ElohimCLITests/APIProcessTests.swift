@@ -8,8 +8,8 @@ import Glibc
 #endif
 
 /// The HTTP API over real sockets against running nodes (the Services issue): a newcomer's
-/// path with a login token, and a work item created through one node's API and claimed
-/// through another's.
+/// path with a login token, and a work item and a vault file put through one node's API and
+/// used through another's.
 @Suite(.serialized) struct APIProcessTests {
     typealias Node = MeshProcessTests.MeshNode
     struct Team: Decodable { let id: String; let members: [Member] }

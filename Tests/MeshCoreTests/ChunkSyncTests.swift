@@ -26,16 +26,30 @@ import Wire
         effects.compactMap { if case let .storeChunk(_, id, _) = $0 { id } else { nil } }
     }
 
+    /// `ChunkData` for chunk `id`: its bytes, or "not held" when nil.
+    func data(_ id: OpID, _ bytes: [UInt8]?) -> MeshMessage { .chunkData(team: team.bytes, id: id.bytes, data: bytes) }
+
+    /// The effects of needing `ids` at `ms`.
+    func need(_ sync: inout ChunkSync, _ ids: [OpID], holder: NodeID? = nil, at ms: Int64 = 0, reachable: [NodeID]) -> [MeshEffect] {
+        var effects: [MeshEffect] = []
+        sync.need(team: team, ids: ids, holder: holder, at: .ms(ms), reachable: reachable, effects: &effects)
+        return effects
+    }
+
+    /// The effects of `message` arriving from `peer` at `ms`.
+    func receive(_ sync: inout ChunkSync, _ message: MeshMessage, from peer: NodeID, at ms: Int64, reachable: [NodeID]) -> [MeshEffect] {
+        var effects: [MeshEffect] = []
+        sync.receive(message, from: peer, at: .ms(ms), reachable: reachable, effects: &effects)
+        return effects
+    }
+
     @Test func aNeededChunkIsAskedForAndStoredWhenItsHashIsItsAddress() {
         var sync = ChunkSync()
         let c = chunk(1)
-        var effects: [MeshEffect] = []
-        sync.need(team: team, ids: [c.id], holder: nil, at: .ms(0), reachable: peers, effects: &effects)
+        var effects = need(&sync, [c.id], reachable: peers)
         let asked = wants(effects)
         #expect(asked.count == 1 && asked[0].1 == [c.id])
-        effects = []
-        sync.receive(.chunkData(team: team.bytes, id: c.id.bytes, data: c.bytes), from: asked[0].0, at: .ms(5), reachable: peers,
-                     effects: &effects)
+        effects = receive(&sync, data(c.id, c.bytes), from: asked[0].0, at: 5, reachable: peers)
         #expect(stored(effects) == [c.id])
         #expect(sync.outstanding == 0)
         #expect(sync.counters.stored == 1)
@@ -44,12 +58,9 @@ import Wire
     @Test func bytesThatDoNotHashToTheirAddressAreRefusedAndAskedForAgainElsewhere() {
         var sync = ChunkSync()
         let c = chunk(1)
-        var effects: [MeshEffect] = []
-        sync.need(team: team, ids: [c.id], holder: nil, at: .ms(0), reachable: peers, effects: &effects)
+        var effects = need(&sync, [c.id], reachable: peers)
         let first = wants(effects)[0].0
-        effects = []
-        sync.receive(.chunkData(team: team.bytes, id: c.id.bytes, data: c.bytes + [0]), from: first, at: .ms(5), reachable: peers,
-                     effects: &effects)
+        effects = receive(&sync, data(c.id, c.bytes + [0]), from: first, at: 5, reachable: peers)
         #expect(stored(effects).isEmpty)
         #expect(effects.contains(.dropped(.chunkHashMismatch, from: first)))
         #expect(sync.counters.rejected == 1)
@@ -60,9 +71,7 @@ import Wire
     @Test func aChunkNobodyAskedForIsNeverStored() {
         var sync = ChunkSync()
         let c = chunk(1)
-        var effects: [MeshEffect] = []
-        sync.receive(.chunkData(team: team.bytes, id: c.id.bytes, data: c.bytes), from: peers[0], at: .ms(0), reachable: peers,
-                     effects: &effects)
+        let effects = receive(&sync, data(c.id, c.bytes), from: peers[0], at: 0, reachable: peers)
         #expect(stored(effects).isEmpty)
         #expect(effects.contains(.dropped(.unaskedChunk, from: peers[0])))
     }
@@ -71,11 +80,7 @@ import Wire
     /// out; returns it and when it went.
     func nextRequest(_ sync: inout ChunkSync, notHeldFrom peer: NodeID?, id: OpID, at start: Int64,
                      reachable: [NodeID]) -> (peer: NodeID, at: Int64)? {
-        var effects: [MeshEffect] = []
-        if let peer {
-            sync.receive(.chunkData(team: team.bytes, id: id.bytes, data: nil), from: peer, at: .ms(start), reachable: reachable,
-                         effects: &effects)
-        }
+        var effects = peer.map { receive(&sync, data(id, nil), from: $0, at: start, reachable: reachable) } ?? []
         var at = start
         while wants(effects).isEmpty && at < start + 60_000 {
             at += 1_000
@@ -88,12 +93,10 @@ import Wire
     @Test func everyPeerIsAskedInTurnBeforeTheChunkWaitsAndSilenceTimesOut() {
         var sync = ChunkSync()
         let c = chunk(1)
-        var effects: [MeshEffect] = []
-        sync.need(team: team, ids: [c.id], holder: nil, at: .ms(0), reachable: peers, effects: &effects)
+        var effects = need(&sync, [c.id], reachable: peers)
         let first = wants(effects)[0].0
         // "Not held" from the first peer: the second is asked at once.
-        effects = []
-        sync.receive(.chunkData(team: team.bytes, id: c.id.bytes, data: nil), from: first, at: .ms(5), reachable: peers, effects: &effects)
+        effects = receive(&sync, data(c.id, nil), from: first, at: 5, reachable: peers)
         let second = wants(effects)
         #expect(second.count == 1 && second[0].0 != first)
         #expect(sync.counters.notHeld == 1)
@@ -101,9 +104,7 @@ import Wire
         let third = nextRequest(&sync, notHeldFrom: second[0].0, id: c.id, at: 10, reachable: peers)
         #expect(third?.peer == first && third!.at >= 1_010)
         // A late "not held" from the second peer does not count against the attempt under way.
-        effects = []
-        sync.receive(.chunkData(team: team.bytes, id: c.id.bytes, data: nil), from: second[0].0, at: .ms(third!.at + 5),
-                     reachable: peers, effects: &effects)
+        effects = receive(&sync, data(c.id, nil), from: second[0].0, at: third!.at + 5, reachable: peers)
         #expect(wants(effects).isEmpty && sync.counters.notHeld == 2)
         // The first stays silent: after the request timeout (4 s), the second is asked at once.
         let fourth = nextRequest(&sync, notHeldFrom: nil, id: c.id, at: third!.at, reachable: peers)
@@ -120,8 +121,7 @@ import Wire
         var sync = ChunkSync()
         let c = chunk(1)
         let three = [node(1), node(2), node(3)]
-        var effects: [MeshEffect] = []
-        sync.need(team: team, ids: [c.id], holder: node(3), at: .ms(0), reachable: three, effects: &effects)
+        let effects = need(&sync, [c.id], holder: node(3), reachable: three)
         var asked = [wants(effects)[0].0]
         var at: Int64 = 0
         while asked.count < 4, let next = nextRequest(&sync, notHeldFrom: asked.last!, id: c.id, at: at, reachable: three) {
@@ -136,15 +136,12 @@ import Wire
     @Test func atMostEightChunksAreInFlightAndEachAnswerLetsTheNextGo() {
         var sync = ChunkSync()
         let chunks = (1...20).map { chunk(UInt8($0)) }
-        var effects: [MeshEffect] = []
-        sync.need(team: team, ids: chunks.map(\.id), holder: nil, at: .ms(0), reachable: peers, effects: &effects)
+        var effects = need(&sync, chunks.map(\.id), reachable: peers)
         let asked = wants(effects)
         #expect(Set(asked.flatMap(\.1)) == Set(chunks.prefix(8).map(\.id)), "the first eight needed")
         #expect(asked.count == 2, "one request per peer: the chunks alternate between the two")
-        effects = []
         let first = chunks[0]
-        sync.receive(.chunkData(team: team.bytes, id: first.id.bytes, data: first.bytes), from: peers[0], at: .ms(5),
-                     reachable: peers, effects: &effects)
+        effects = receive(&sync, data(first.id, first.bytes), from: peers[0], at: 5, reachable: peers)
         #expect(wants(effects).flatMap(\.1) == [chunks[8].id])
         #expect(sync.outstanding == 19)
     }
@@ -152,12 +149,9 @@ import Wire
     @Test func aNewLinkMakesEveryWaitingChunkDueAtOnce() {
         var sync = ChunkSync()
         let c = chunk(1)
+        _ = need(&sync, [c.id], reachable: [peers[0]])
+        _ = receive(&sync, data(c.id, nil), from: peers[0], at: 5, reachable: [peers[0]])
         var effects: [MeshEffect] = []
-        sync.need(team: team, ids: [c.id], holder: nil, at: .ms(0), reachable: [peers[0]], effects: &effects)
-        effects = []
-        sync.receive(.chunkData(team: team.bytes, id: c.id.bytes, data: nil), from: peers[0], at: .ms(5), reachable: [peers[0]],
-                     effects: &effects)
-        effects = []
         sync.peerUp(at: .ms(10), reachable: peers, effects: &effects)
         #expect(wants(effects).flatMap(\.1) == [c.id], "asked again at once, not after the backoff")
     }
@@ -165,23 +159,17 @@ import Wire
     @Test func aPeersRequestBecomesOneServeEffectOfAtMostEightIDs() {
         var sync = ChunkSync()
         let ids = (1...10).map { chunk(UInt8($0)).id }
-        var effects: [MeshEffect] = []
-        sync.receive(.chunkWant(team: team.bytes, ids: ids.map(\.bytes)), from: peers[1], at: .ms(0), reachable: peers,
-                     effects: &effects)
+        let effects = receive(&sync, .chunkWant(team: team.bytes, ids: ids.map(\.bytes)), from: peers[1], at: 0, reachable: peers)
         #expect(effects == [.serveChunks(team: team, ids: Array(ids.prefix(8)), to: peers[1])])
     }
 
     @Test func aPeerThatAskedForAChunkBeingFetchedGetsItWhenItArrives() {
         var sync = ChunkSync()
         let c = chunk(1)
-        var effects: [MeshEffect] = []
-        sync.need(team: team, ids: [c.id], holder: nil, at: .ms(0), reachable: [peers[0]], effects: &effects)
-        effects = []
-        sync.receive(.chunkWant(team: team.bytes, ids: [c.id.bytes]), from: peers[1], at: .ms(1), reachable: [peers[0]], effects: &effects)
+        _ = need(&sync, [c.id], reachable: [peers[0]])
+        var effects = receive(&sync, .chunkWant(team: team.bytes, ids: [c.id.bytes]), from: peers[1], at: 1, reachable: [peers[0]])
         #expect(effects == [.serveChunks(team: team, ids: [c.id], to: peers[1])], "answered now (not held)")
-        effects = []
-        sync.receive(.chunkData(team: team.bytes, id: c.id.bytes, data: c.bytes), from: peers[0], at: .ms(5), reachable: [peers[0]],
-                     effects: &effects)
+        effects = receive(&sync, data(c.id, c.bytes), from: peers[0], at: 5, reachable: [peers[0]])
         #expect(effects == [.storeChunk(team: team, id: c.id, data: c.bytes), .serveChunks(team: team, ids: [c.id], to: peers[1])],
                 "stored, then passed on to the peer that asked")
     }
@@ -190,9 +178,7 @@ import Wire
         var sync = ChunkSync()
         let ids = (1...8).map { chunk(UInt8($0)).id.bytes }
         func serve(at ms: Int64, from peer: NodeID) -> Int {
-            var effects: [MeshEffect] = []
-            sync.receive(.chunkWant(team: team.bytes, ids: ids), from: peer, at: .ms(ms), reachable: peers, effects: &effects)
-            return effects.reduce(0) { n, e in if case let .serveChunks(_, ids, _) = e { n + ids.count } else { n } }
+            receive(&sync, .chunkWant(team: team.bytes, ids: ids), from: peer, at: ms, reachable: peers).reduce(0) { n, e in if case let .serveChunks(_, ids, _) = e { n + ids.count } else { n } }
         }
         // A burst of 12 requests (96 chunks) at one instant: 64 answered, the rest not.
         let burst = (0..<12).map { _ in serve(at: 0, from: peers[0]) }.reduce(0, +)
@@ -207,8 +193,7 @@ import Wire
         var config = ChunkSync.Configuration()
         config.maxWanted = 3
         var sync = ChunkSync(configuration: config)
-        var effects: [MeshEffect] = []
-        sync.need(team: team, ids: (1...5).map { chunk(UInt8($0)).id }, holder: nil, at: .ms(0), reachable: [], effects: &effects)
+        let effects = need(&sync, (1...5).map { chunk(UInt8($0)).id }, reachable: [])
         #expect(sync.outstanding == 3)
         #expect(effects.contains(.limitReached(.wantedChunks)))
     }

@@ -27,11 +27,16 @@ public final class NodeMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                                                    .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)]
         self.factory = factory
-        linkedPeers = registry.makeGauge(name: "elohim_peers_linked", help: "Peers with a live link now")
-        teams = registry.makeGauge(name: "elohim_teams", help: "Teams this node holds")
-        uptime = registry.makeGauge(name: "elohim_uptime_seconds", help: "Seconds since the node started")
-        chunksOutstanding = registry.makeGauge(name: "elohim_vault_chunks_outstanding",
-                                               help: "Vault chunks the index names that this node is still fetching")
+        linkedPeers = registry.makeGauge(descriptor: Self.metric("elohim_peers_linked", "Peers with a live link now"))
+        teams = registry.makeGauge(descriptor: Self.metric("elohim_teams", "Teams this node holds"))
+        uptime = registry.makeGauge(descriptor: Self.metric("elohim_uptime_seconds", "Seconds since the node started"))
+        chunksOutstanding = registry.makeGauge(descriptor: Self.metric("elohim_vault_chunks_outstanding",
+                                                                       "Vault chunks the index names that this node is still fetching"))
+    }
+
+    /// A metric named exactly `name` (the unit is part of it already).
+    private static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// Counts one answered request: by method, route pattern and status.
@@ -68,7 +73,7 @@ public final class NodeMetrics: Sendable {
         mirrored.withLock { table in
             for (name, help, labels, total) in totals {
                 let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
-                let entry = table[key] ?? (registry.makeCounter(name: name, labels: labels, help: help), 0)
+                let entry = table[key] ?? (registry.makeCounter(descriptor: Self.metric(name, help), labels: labels), 0)
                 if total > entry.last { entry.counter.increment(by: Int64(total - entry.last)) }
                 table[key] = (entry.counter, max(total, entry.last))
             }

@@ -14,8 +14,8 @@ public struct VaultEntry: Mergeable {
 
 /// Limits on what the vault index accepts (PROTOCOL.md section 7.4).
 public enum VaultLimits {
-    /// Largest chunk, in bytes (512 KiB): a chunk travels in one frame (limit 1 MiB).
-    public static let maxChunkBytes: UInt32 = 512 << 10
+    /// Largest chunk, in bytes (512 KiB): a sealed chunk travels in one link message (limit 1 MiB).
+    public static let maxChunkBytes = UInt32(ChunkLimits.chunkSize)
     /// Largest blob, in bytes (64 GiB).
     public static let maxBlobBytes: UInt64 = 64 << 30
 }
