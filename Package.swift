@@ -40,7 +40,8 @@ let package = Package(
         // Pure modules.
         .target(
             name: "Sodium",
-            dependencies: ["CSodium"]
+            // swift-crypto for BoringSSL's ChaCha20-Poly1305 on large messages (ChaChaPoly.swift).
+            dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Wire",
