@@ -133,7 +133,7 @@ let package = Package(
 
         // Tests: one target per module.
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "ReplicasTests", dependencies: ["Replicas"]),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "Replicas", "Wire", "Sodium"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),

@@ -3,15 +3,23 @@ import SwiftProtobuf
 
 /// Conversion between `MeshMessage` and the Envelope bytes of Protocol/mesh.proto.
 extension MeshMessage {
-    /// The message as one Envelope, serialized (the body of a frame or a datagram).
+    /// The message as one Envelope, serialized (the body of a frame or a datagram). The bulk
+    /// kinds are written straight into the envelope (`bulkFields`), the others through their
+    /// generated SwiftProtobuf types.
     public func serialized() -> [UInt8] {
-        var envelope = Elohim_Mesh_V1_Envelope()
-        envelope.protocolVersion = ProtocolVersion.current
-        let (kind, body) = protobufBody()
-        envelope.kind = kind
-        envelope.payload = (try? body.serializedData()) ?? Data()
-        // Serializing a message we built ourselves cannot fail: no required fields exist in proto3.
-        return (try? envelope.serializedBytes()) ?? []
+        let kind: Elohim_Mesh_V1_Kind, payload: ProtobufField
+        if let (bulkKind, fields) = bulkFields {
+            (kind, payload) = (bulkKind, .message(3, fields))
+        } else {
+            let (bodyKind, body) = protobufBody()
+            // Serializing a message we built ourselves cannot fail: proto3 has no required fields.
+            (kind, payload) = (bodyKind, .bytes(3, (try? body.serializedBytes()) ?? []))
+        }
+        return ProtobufField.serialize([
+            .varint(1, UInt64(ProtocolVersion.current)),
+            .varint(2, UInt64(bitPattern: Int64(kind.rawValue))),
+            payload,
+        ])
     }
 
     /// Reads one Envelope. Throws `WireError.unknownKind` for kinds newer than this node, which
@@ -20,21 +28,33 @@ extension MeshMessage {
         try self.init(serialized: bytes.withUnsafeBytes { [UInt8]($0) })
     }
 
-    /// Reads one Envelope from an array (parsed where it lies: the common case, no copy).
+    /// Reads one Envelope from an array, where it lies: a bulk payload is copied once, out of
+    /// the envelope into its message.
     public init(serialized bytes: [UInt8]) throws(WireError) {
-        let envelope: Elohim_Mesh_V1_Envelope
-        do {
-            envelope = try Elohim_Mesh_V1_Envelope(serializedBytes: bytes)
-        } catch {
-            throw .malformed(what: "envelope")
+        var reader = ProtobufReader(bytes, in: bytes.indices, what: "envelope")
+        var version: UInt64 = 0, kindNumber: UInt64 = 0, payload = 0..<0
+        while let (number, value) = try reader.next() {
+            switch number {
+            case 1: version = try value.varint(reader)
+            case 2: kindNumber = try value.varint(reader)
+            case 3: payload = try value.range(reader)
+            default: continue  // a newer sender's field
+            }
         }
-        guard envelope.protocolVersion >= ProtocolVersion.minimumSupported else {
-            throw .unsupportedVersion(envelope.protocolVersion)
+        guard UInt32(truncatingIfNeeded: version) >= ProtocolVersion.minimumSupported else {
+            throw .unsupportedVersion(UInt32(truncatingIfNeeded: version))
         }
-        self = try Self.decode(kind: envelope.kind, payload: envelope.payload)
+        let kind = Elohim_Mesh_V1_Kind(rawValue: Int(Int32(truncatingIfNeeded: kindNumber))) ?? .UNRECOGNIZED(Int(Int32(truncatingIfNeeded: kindNumber)))
+        if let message = try Self.decodeBulk(kind: kind, bytes, in: payload) {
+            self = message
+        } else {
+            self = try Self.decode(kind: kind, payload: Data(bytes[payload]))
+        }
     }
 
-    private func protobufBody() -> (Elohim_Mesh_V1_Kind, any SwiftProtobuf.Message) {
+    /// The message as its generated SwiftProtobuf type. The bulk kinds are written by hand
+    /// (`bulkFields`); their forms here are the reference the tests hold those bytes to.
+    func protobufBody() -> (Elohim_Mesh_V1_Kind, any SwiftProtobuf.Message) {
         switch self {
         case let .gossip(frame):
             var m = Elohim_Mesh_V1_Gossip()
@@ -136,11 +156,9 @@ extension MeshMessage {
 
     private static func decode(kind: Elohim_Mesh_V1_Kind, payload: Data) throws(WireError) -> MeshMessage {
         switch kind {
-        case .gossip:
-            let m: Elohim_Mesh_V1_Gossip = try parse(payload, "Gossip")
-            guard m.ttl >= 1 else { throw .badField(message: "Gossip", field: "ttl", reason: "must be at least 1") }
-            return .gossip(GossipFrame(origin: try nodeID(m.origin, "Gossip", "origin"), seq: m.seq,
-                                       ttl: m.ttl, hops: m.hops, payload: m.payload.byteArray))
+        case .gossip, .syncOps, .chunkData:
+            let bytes = payload.byteArray
+            return try decodeBulk(kind: kind, bytes, in: bytes.indices)!
         case .ihave:
             let m: Elohim_Mesh_V1_IHave = try parse(payload, "IHave")
             return .iHave(try announcements(m.entries, "IHave"))
@@ -169,10 +187,6 @@ extension MeshMessage {
                 entries.append(VectorEntry(author: try nodeID(e.author, "SyncVector", "author"), seq: e.seq))
             }
             return .syncVector(team: m.team.byteArray, entries: entries, reply: m.reply)
-        case .syncOps:
-            let m: Elohim_Mesh_V1_SyncOps = try parse(payload, "SyncOps")
-            guard m.team.count == 32 else { throw .badField(message: "SyncOps", field: "team", reason: "must be 32 bytes") }
-            return .syncOps(team: m.team.byteArray, ops: m.ops.byteArray, compressed: m.compressed, more: m.more, count: m.count)
         case .chunkWant:
             let m: Elohim_Mesh_V1_ChunkWant = try parse(payload, "ChunkWant")
             guard m.team.count == 32 else { throw .badField(message: "ChunkWant", field: "team", reason: "must be 32 bytes") }
@@ -183,17 +197,6 @@ extension MeshMessage {
                 throw .badField(message: "ChunkWant", field: "ids", reason: "each must be 32 bytes")
             }
             return .chunkWant(team: m.team.byteArray, ids: m.ids.map(\.byteArray))
-        case .chunkData:
-            let m: Elohim_Mesh_V1_ChunkData = try parse(payload, "ChunkData")
-            guard m.team.count == 32 else { throw .badField(message: "ChunkData", field: "team", reason: "must be 32 bytes") }
-            guard m.id.count == 32 else { throw .badField(message: "ChunkData", field: "id", reason: "must be 32 bytes") }
-            guard m.data.count <= ChunkLimits.maxSealedChunk else {
-                throw .badField(message: "ChunkData", field: "data", reason: "at most \(ChunkLimits.maxSealedChunk) bytes")
-            }
-            guard !(m.missing && !m.data.isEmpty) else {
-                throw .badField(message: "ChunkData", field: "missing", reason: "a missing chunk carries no data")
-            }
-            return .chunkData(team: m.team.byteArray, id: m.id.byteArray, data: m.missing ? nil : m.data.byteArray)
         case .ping:
             let m: Elohim_Mesh_V1_Ping = try parse(payload, "Ping")
             return .ping(seq: m.seq, incarnation: m.incarnation)
