@@ -137,7 +137,8 @@ let package = Package(
         .testTarget(name: "ReplicasTests", dependencies: ["Replicas"]),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "Replicas", "Wire", "Sodium"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
-        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshCore", "Replicas", "Sodium", "Wire", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshCore", "Replicas", "Sodium", "Wire", .product(name: "Logging", package: "swift-log"),
+                                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "MeshNode", "Sodium", "Replicas", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "HTTPAPITests",

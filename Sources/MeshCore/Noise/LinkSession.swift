@@ -174,32 +174,44 @@ public struct LinkSealer: Sendable {
 
     /// Seals `message` straight into buffers the caller owns (a link's send buffers): for each
     /// frame, `frame` gets its byte count and a `fill` that writes exactly that many bytes into
-    /// the memory it is given: the fragment, its flag, encrypted in place, and the tag. One copy
-    /// of the message in all.
-    public mutating func seal(_ message: [UInt8],
+    /// the memory it is given: the fragment and its flag, encrypted, then the tag. The last
+    /// fragment (for most messages the only one) is sealed from the message itself, its flag
+    /// appended to the array (free when the array has a byte to spare, as
+    /// `MeshMessage.serialized()` leaves); earlier fragments are copied out with their flag and
+    /// sealed in place.
+    public mutating func seal(_ message: consuming [UInt8],
                               frames frame: (_ count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> Void) throws(LinkError) {
         guard message.count <= LinkSession.maxMessageBytes else { throw .messageTooLarge(message.count) }
         guard cipher.hasKey else { throw .noise(.missingKey("seal")) }
         guard cipher.nonce < UInt64.max - UInt64(message.count / LinkSession.fragmentPayload + 1) else {
             throw .noise(.nonceExhausted)
         }
+        let length = message.count
+        var plain = message
+        plain.append(0)  // the last fragment's flag: the reader drops it without moving the bytes
         var offset = 0
         repeat {
-            let end = min(offset + LinkSession.fragmentPayload, message.count)
-            let plain = end - offset + 1
-            // The flag trails the fragment, so the reader drops it without moving the bytes.
-            let flag: UInt8 = end < message.count ? 1 : 0
-            frame(plain + ChaChaPoly.tagByteCount) { out in
-                message.withUnsafeBytes { src in
-                    out.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<end]))
+            let end = min(offset + LinkSession.fragmentPayload, length)
+            let last = end == length
+            frame(end - offset + 1 + ChaChaPoly.tagByteCount) { out in
+                plain.withUnsafeBytes { source in
+                    // Key and nonce were checked above; were this ever to fail, stop rather than
+                    // send what the buffer holds.
+                    do {
+                        if last {
+                            try cipher.encrypt(UnsafeRawBufferPointer(rebasing: source[offset...]), into: out)
+                        } else {
+                            out.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<end]))
+                            out[end - offset] = 1
+                            try cipher.encryptInPlace(out, count: end - offset + 1)
+                        }
+                    } catch {
+                        preconditionFailure("sealing failed: \(error)")
+                    }
                 }
-                out[plain - 1] = flag
-                // Key and nonce were checked above; were this ever to fail, stop rather than send
-                // the plaintext left in the buffer.
-                do { try cipher.encryptInPlace(out, count: plain) } catch { preconditionFailure("sealing failed: \(error)") }
             }
             offset = end
-        } while offset < message.count
+        } while offset < length
     }
 }
 

@@ -62,9 +62,15 @@ public struct NoiseCipherState: Sendable {
     /// Encrypts the first `count` bytes of `buffer` in place with the next nonce, the tag
     /// after them. Needs a key (a link's transport phase).
     public mutating func encryptInPlace(_ buffer: UnsafeMutableRawBufferPointer, count: Int) throws(NoiseError) {
-        guard let key else { throw .missingKey("encrypt in place") }
+        try encrypt(UnsafeRawBufferPointer(rebasing: buffer[..<count]), into: buffer)
+    }
+
+    /// Encrypts `plaintext` into the start of `out` with the next nonce, the tag after it.
+    /// Needs a key (a link's transport phase).
+    public mutating func encrypt(_ plaintext: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(NoiseError) {
+        guard let key else { throw .missingKey("encrypt into a buffer") }
         guard nonce < UInt64.max else { throw .nonceExhausted }
-        ChaChaPoly.sealInPlace(buffer, count: count, key: key, nonce: nonceBytes)
+        ChaChaPoly.seal(plaintext, into: out, key: key, nonce: nonceBytes)
         nonce += 1
     }
 

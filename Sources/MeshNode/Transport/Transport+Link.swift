@@ -76,8 +76,10 @@ extension Transport {
                 logger.info("link up", metadata: ["peer": "\(hello.nodeID.short)", "at": "\(where_)",
                                                   "noise": "\(session.pattern?.rawValue ?? "?")"])
                 await endpoint.linkEstablished(hello.nodeID)
-                try await pump(peer: hello.nodeID, frames: &frames, outbound: outbound, outbox: outbox, sealer: sealer,
-                               opener: opener, channel: connection.channel)
+                try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                    try await pump(peer: hello.nodeID, frames: &frames, outbound: outbound, outbox: outbox, sealer: sealer,
+                                   opener: opener, channel: connection.channel)
+                }
             }
         } catch is CancellationError {
             joining?.report(.failure(.incomplete))
@@ -185,7 +187,10 @@ extension Transport {
                 defer { channel.close(promise: nil) }
                 for await _ in outbox.wakeUps {
                     var frames: [ByteBuffer] = []
-                    for envelope in outbox.take(upToBytes: Self.writeBatchBytes) {
+                    // Popped, so each envelope's array is held once (see `frames(sealing:)`).
+                    var batch = outbox.take(upToBytes: Self.writeBatchBytes)
+                    batch.reverse()
+                    while let envelope = batch.popLast() {
                         frames += try ByteBuffer.frames(sealing: envelope, with: &sealer, allocator: channel.allocator)
                     }
                     guard !frames.isEmpty else { continue }
