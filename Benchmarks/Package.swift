@@ -26,9 +26,28 @@ let package = Package(
             path: "Benchmarks/ReplicaBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .target(
+            name: "LinkHarness",
+            dependencies: [
+                .product(name: "ElohimCore", package: root),
+                .product(name: "ElohimNode", package: root),
+            ],
+            path: "Benchmarks/LinkHarness"
+        ),
+        // Not a benchmark: the link's bulk figure outside the harness, for `perf record`.
+        .executableTarget(
+            name: "LinkProfile",
+            dependencies: [
+                "LinkHarness",
+                .product(name: "ElohimCore", package: root),
+                .product(name: "ElohimNode", package: root),
+            ],
+            path: "Benchmarks/LinkProfile"
+        ),
         .executableTarget(
             name: "TransportBenchmarks",
             dependencies: [
+                "LinkHarness",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ElohimCore", package: root),
                 .product(name: "ElohimNode", package: root),

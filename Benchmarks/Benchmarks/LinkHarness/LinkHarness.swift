@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import MeshCore
+import MeshNode
+import Sodium
+import Wire
+
+/// What the transport benchmarks and the link profiler share: a link without sockets, and two
+/// transports on loopback with a link between them.
+
+/// A link's two halves without sockets, from a real handshake.
+public enum Pipe {
+    public static func halves() -> (LinkSealer, LinkOpener) {
+        let a = Ed25519KeyPair(seed: [UInt8](repeating: 1, count: 32))!, b = Ed25519KeyPair(seed: [UInt8](repeating: 2, count: 32))!
+        let sa = NoiseKeyPair(privateKey: [UInt8](repeating: 3, count: 32)), sb = NoiseKeyPair(privateKey: [UInt8](repeating: 4, count: 32))
+        var i = try! LinkSession(initiatorWith: LinkHello(identity: a, noiseStatic: sa.publicKey, listenPort: 0), noiseStatic: sa,
+                                 ephemeralPrivateKey: [UInt8](repeating: 5, count: 32), knownResponderStatic: sb.publicKey)
+        var r = LinkSession(responderWith: LinkHello(identity: b, noiseStatic: sb.publicKey, listenPort: 0), noiseStatic: sb,
+                            ephemeralPrivateKey: [UInt8](repeating: 6, count: 32))
+        guard case let .established(_, reply?) = try! r.receive(try! i.firstFrame()) else { fatalError() }
+        _ = try! i.receive(reply)
+        return (i.halves!.sealer, r.halves!.opener)
+    }
+}
+
+/// Two transports on loopback with a link between them.
+public struct Pair: Sendable {
+    public let a: CountingEndpoint
+    public let b: CountingEndpoint
+
+    public static func make() async throws -> Pair {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let a = try CountingEndpoint(seed: 1), b = try CountingEndpoint(seed: 2)
+        let trustA = try TrustStore(database: a.database), trustB = try TrustStore(database: b.database)
+        trustA.trust(b.nodeID, source: .pinned)
+        trustB.trust(a.nodeID, source: .pinned)
+        var configB = Transport.Configuration(listen: HostPort(host: "127.0.0.1", port: 0))
+        configB.discovery = false
+        let port = PortBox()
+        let tb = Transport(configuration: configB, endpoint: b, trust: trustB, logger: logger) { await port.set($0) }
+        Task { try await tb.serve { await port.set($0) } }
+        let bPort = await port.get()
+        var configA = Transport.Configuration(listen: HostPort(host: "127.0.0.1", port: 0),
+                                              peers: [PeerAddress(address: HostPort(host: "127.0.0.1", port: bPort), pinned: b.nodeID)])
+        configA.discovery = false
+        let ta = Transport(configuration: configA, endpoint: a, trust: trustA, logger: logger)
+        Task { try await ta.serve { _ in } }
+        await a.waitForLink()
+        await b.waitForLink()
+        return Pair(a: a, b: b)
+    }
+}
+
+actor PortBox {
+    var port: Int?
+    var waiters: [CheckedContinuation<Int, Never>] = []
+    func set(_ p: Int) {
+        port = p
+        for w in waiters { w.resume(returning: p) }
+        waiters = []
+    }
+    func get() async -> Int {
+        if let port { return port }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+}
+
+/// An endpoint that counts what arrives; endpoint 2 echoes WANT messages.
+public final class CountingEndpoint: MeshEndpoint, @unchecked Sendable {
+    public let identity: Ed25519KeyPair
+    public let nodeID: NodeID
+    public let database: NodeDatabase
+    private let lock = NSLock()
+    private var count = 0
+    private var wantCount = 0
+    private var linked = false
+    private var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
+    private var wantWaiters: [(Int, CheckedContinuation<Void, Never>)] = []
+    private var linkWaiters: [CheckedContinuation<Void, Never>] = []
+    public private(set) var transport: Transport?
+
+    /// Whether this endpoint answers a WANT with a WANT (one side only, or they would play ping-pong).
+    let echoes: Bool
+
+    init(seed: UInt8) throws {
+        echoes = seed == 2
+        identity = Ed25519KeyPair(seed: [UInt8](repeating: seed, count: 32))!
+        nodeID = NodeID(publicKey: identity.publicKey)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        database = try NodeDatabase(path: folder.appendingPathComponent("db.sqlite").path)
+    }
+
+    public var received: Int { lock.withLock { count } }
+    public var wants: Int { lock.withLock { wantCount } }
+
+    public func attach(_ transport: Transport) async { lock.withLock { self.transport = transport } }
+
+    public func linkEstablished(_ peer: NodeID) async {
+        let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            linked = true
+            defer { linkWaiters = [] }
+            return linkWaiters
+        }
+        for w in ready { w.resume() }
+    }
+
+    public func linkLost(_ peer: NodeID) async {}
+
+    public func receiveFromPeer(_ message: MeshMessage, from peer: NodeID) async {
+        var isWant = false
+        if case .want = message {
+            isWant = true
+            if echoes, let t = lock.withLock({ transport }) { t.send(message, to: peer) }
+        }
+        let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            count += 1
+            if isWant { wantCount += 1 }
+            let due = waiters.filter { $0.0 <= count } + wantWaiters.filter { $0.0 <= wantCount }
+            waiters.removeAll { $0.0 <= count }
+            wantWaiters.removeAll { $0.0 <= wantCount }
+            return due.map(\.1)
+        }
+        for w in ready { w.resume() }
+    }
+
+    public func wait(until target: Int) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if count >= target { return true }
+                waiters.append((target, c))
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    public func wait(wants target: Int) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if wantCount >= target { return true }
+                wantWaiters.append((target, c))
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    public func waitForLink() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if linked { return true }
+                linkWaiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+}
+
+/// A steady stream of bulk messages over a pair's link: each step sends one batch and waits
+/// for the batch before it, so the sender stays one batch ahead and the link never drains
+/// between steps (two batches of 64 wait at most, within the outbox's 256). The count lives
+/// here, not in a step, because a benchmark harness calls its closure once per iteration.
+public final class BulkStream: @unchecked Sendable {
+    public let pair: Pair
+    private var sent: Int
+
+    public init(pair: Pair) {
+        self.pair = pair
+        sent = pair.b.received
+    }
+
+    public func step(_ message: MeshMessage, batch: Int) async {
+        for _ in 0..<batch { pair.a.transport!.send(message, to: pair.b.nodeID) }
+        sent += batch
+        await pair.b.wait(until: sent - batch)
+    }
+}
