@@ -182,7 +182,10 @@ extension Transport {
                       outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, outbox: LinkOutbox,
                       sealer: LinkSealer, opener: LinkOpener, channel: Channel) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
+            // The writer seals on the cooperative pool, the reader opens on the channel's
+            // event loop (the caller's preference): a link moving bulk both ways, or two links
+            // whose channels share a loop, keep both cores busy.
+            group.addTask(executorPreference: globalConcurrentExecutor) {
                 var sealer = sealer
                 defer { channel.close(promise: nil) }
                 for await _ in outbox.wakeUps {
