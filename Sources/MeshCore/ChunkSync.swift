@@ -62,6 +62,8 @@ public struct ChunkSync: Sendable {
         public var served = 0
         /// Chunk IDs left unanswered because their peer was over its ration.
         public var throttled = 0
+        /// Chunks no longer fetched because no blob names them any more (deleted).
+        public var forgotten = 0
     }
 
     public let configuration: Configuration
@@ -133,6 +135,20 @@ public struct ChunkSync: Sendable {
             ready.append(key)
         }
         pump(at: now, reachable: reachable, effects: &effects)
+    }
+
+    /// Stops fetching the chunks of `team` outside `named` (the chunks its vault index still
+    /// names): their blobs were deleted. They leave every queue; a late answer for one is
+    /// refused as unasked, like any chunk not asked for.
+    mutating func forget(team: TeamID, keeping named: Set<OpID>) {
+        let gone = attempts.keys.filter { $0.team == team && !named.contains($0.id) }
+        for key in gone {
+            attempts[key] = nil
+            inFlight[key] = nil
+            waiting[key] = nil
+            askers[key] = nil
+        }
+        counters.forgotten += gone.count
     }
 
     /// A link came up: every chunk waiting out a backoff is due now.

@@ -38,7 +38,7 @@ public struct NodeCore: Sendable {
     public private(set) var router: GossipRouter
     public private(set) var liveness: Liveness
     public private(set) var replication: Replication
-    public private(set) var chunks: ChunkSync
+    public internal(set) var chunks: ChunkSync
     private var started = false
 
     /// - Parameter identity: the node's key pair: its ID, and the key its ops are signed with.
@@ -107,6 +107,7 @@ public struct NodeCore: Sendable {
         case let .chunksNeeded(team, ids, holder):
             chunks.need(team: team, ids: ids, holder: holder, at: now, reachable: router.reachableNeighbours, effects: &effects)
         }
+        forgetUnnamedChunks(after: effects)
         return effects
     }
 

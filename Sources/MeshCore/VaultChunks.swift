@@ -35,4 +35,22 @@ extension NodeCore {
             return (chunks, holder)
         }
     }
+
+    /// After a batch of effects deleted a blob (or refolded a team's log), chunk sync stops
+    /// fetching the chunks of that team its vault index no longer names.
+    mutating func forgetUnnamedChunks(after effects: [MeshEffect]) {
+        var teams: [TeamID] = []
+        for case let .replicaChanged(change) in effects where change.refolded || change.ops.contains(where: \.deletesBlob) {
+            if !teams.contains(change.team) { teams.append(change.team) }
+        }
+        for team in teams {
+            chunks.forget(team: team, keeping: Set(vaultChunks(team: team, blobs: nil).flatMap(\.chunks)))
+        }
+    }
+}
+
+extension SignedOp {
+    var deletesBlob: Bool {
+        if case .deleteBlob = body.operation { true } else { false }
+    }
 }

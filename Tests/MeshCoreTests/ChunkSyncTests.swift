@@ -189,6 +189,29 @@ import Wire
         #expect(serve(at: 125, from: peers[0]) == 0)
     }
 
+    @Test func chunksOfADeletedBlobAreNoLongerFetched() {
+        var sync = ChunkSync()
+        let kept = chunk(1), dropped = (2...12).map { chunk(UInt8($0)) }
+        var effects = need(&sync, [kept.id] + dropped.map(\.id), reachable: peers)
+        let inFlight = Set(wants(effects).flatMap(\.1))
+        #expect(inFlight.count == 8)
+        sync.forget(team: team, keeping: [kept.id])
+        #expect(sync.outstanding == 1)
+        #expect(sync.counters.forgotten == 11)
+        // The ones never asked are not asked now, and a late answer for a forgotten one is refused.
+        effects = receive(&sync, data(kept.id, kept.bytes), from: peers[0], at: 5, reachable: peers)
+        #expect(stored(effects) == [kept.id])
+        #expect(wants(effects).isEmpty)
+        let late = dropped.first { inFlight.contains($0.id) }!
+        effects = receive(&sync, data(late.id, late.bytes), from: peers[1], at: 6, reachable: peers)
+        #expect(stored(effects).isEmpty && effects.contains(.dropped(.unaskedChunk, from: peers[1])))
+        // Another team's chunks are not touched.
+        var other = ChunkSync()
+        _ = need(&other, [kept.id], reachable: peers)
+        other.forget(team: OpID(bytes: [UInt8](repeating: 8, count: 32))!, keeping: [])
+        #expect(other.outstanding == 1)
+    }
+
     @Test func theWantedSetIsBounded() {
         var config = ChunkSync.Configuration()
         config.maxWanted = 3

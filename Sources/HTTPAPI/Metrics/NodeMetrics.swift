@@ -68,6 +68,7 @@ public final class NodeMetrics: Sendable {
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "timed-out")], d.chunks.timedOut),
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "rejected")], d.chunks.rejected),
             ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "throttled")], d.chunks.throttled),
+            ("elohim_vault_chunks_total", "Vault chunks moved by chunk sync", [("event", "forgotten")], d.chunks.forgotten),
         ]
         for hit in d.limitsHit { totals.append(("elohim_limits_hit_total", "Times a limit was reached", [("limit", hit.limit)], hit.hits)) }
         mirrored.withLock { table in
