@@ -21,17 +21,44 @@ public final class ChunkStore: Sendable {
         self.limit = limit
     }
 
-    /// Stores a chunk; a chunk already held is left as it is (same address, same bytes).
-    public func put(team: String, id: String, data: [UInt8]) throws(ChunkStoreError) {
+    /// Stores a chunk, stamped `nowMs`; a chunk already held is left as it is (same address,
+    /// same bytes), its stamp refreshed: an upload that sends it again is using it.
+    public func put(team: String, id: String, data: [UInt8], nowMs: UInt64 = Node.wallClockMs()) throws(ChunkStoreError) {
         do {
             try pool.write { db in
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM vault_chunks WHERE team = ? AND id = ?", arguments: [team, id]) == true { return }
+                try db.execute(sql: "UPDATE vault_chunks SET stored_at = ? WHERE team = ? AND id = ?", arguments: [Int64(nowMs), team, id])
+                if db.changesCount > 0 { return }
                 let count = try stored.withLock { $0 } ?? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vault_chunks") ?? 0
                 guard count < limit else { throw ChunkStoreError.full(limit: limit) }
-                try db.execute(sql: "INSERT INTO vault_chunks (team, id, data) VALUES (?, ?, ?)", arguments: [team, id, Data(data)])
+                try db.execute(sql: "INSERT INTO vault_chunks (team, id, data, stored_at) VALUES (?, ?, ?, ?)",
+                               arguments: [team, id, Data(data), Int64(nowMs)])
                 stored.withLock { $0 = count + 1 }
             }
         } catch let e as ChunkStoreError { throw e } catch { throw .storage("\(error)") }
+    }
+
+    /// Deletes the chunks of `team` that no blob names (`named` holds every chunk ID its vault
+    /// index still names) and that were stored before `storedBeforeMs`: a younger one may
+    /// belong to an upload whose put-blob op is not written yet. Returns how many went.
+    public func collect(team: String, keeping named: Set<String>, storedBeforeMs: UInt64) throws(ChunkStoreError) -> Int {
+        do {
+            return try pool.write { db in
+                let old = try String.fetchAll(db, sql: "SELECT id FROM vault_chunks WHERE team = ? AND stored_at < ? ORDER BY id",
+                                              arguments: [team, Int64(storedBeforeMs)])
+                let unnamed = old.filter { !named.contains($0) }
+                for id in unnamed {
+                    try db.execute(sql: "DELETE FROM vault_chunks WHERE team = ? AND id = ?", arguments: [team, id])
+                }
+                if !unnamed.isEmpty { stored.withLock { $0 = $0.map { $0 - unnamed.count } } }
+                return unnamed.count
+            }
+        } catch { throw .storage("\(error)") }
+    }
+
+    /// The teams that have chunks here, in order.
+    public func teams() throws(ChunkStoreError) -> [String] {
+        do { return try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT team FROM vault_chunks ORDER BY team") } }
+        catch { throw .storage("\(error)") }
     }
 
     public func get(team: String, id: String) throws(ChunkStoreError) -> [UInt8]? {
@@ -54,7 +81,7 @@ public enum ChunkStoreError: Error, CustomStringConvertible {
     case storage(String)
     public var description: String {
         switch self {
-        case let .full(limit): "the node holds \(limit) vault chunks, its limit: delete files first"
+        case let .full(limit): "the node holds \(limit) vault chunks, its limit: delete files (their chunks are removed within about an hour)"
         case let .storage(why): "the chunk store failed: \(why)"
         }
     }

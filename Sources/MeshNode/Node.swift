@@ -105,8 +105,10 @@ public actor Node: Service {
         for team in core.replication.teamIDs { checkSnapshot(team) }
         for team in core.replication.teamIDs { fetchMissingChunks(team, blobs: nil) }
         scheduleTimer()
+        let chunkCollection = startChunkCollection()
         try? await gracefulShutdown()
         logger.info("shutting down: storing documents and closing the database")
+        chunkCollection.cancel()
         timerTask?.cancel()
         pairingAnnouncer?.cancel()
         for team in core.replication.teamIDs { saveSnapshot(team, force: true) }

@@ -142,6 +142,16 @@ extension NodeDatabase {
             }
         }
 
+        // When each chunk was stored (ms since 1970), so that chunks no blob names are
+        // collected only once an upload in progress has had time to write its put-blob op.
+        // Chunks from before count as stored now.
+        migrator.registerMigration("2026-11-28 vault chunk times") { db in
+            try db.alter(table: "vault_chunks") { t in
+                t.add(column: "stored_at", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "UPDATE vault_chunks SET stored_at = ?", arguments: [Int64(Node.wallClockMs())])
+        }
+
         return migrator
     }
 }

@@ -20,3 +20,33 @@ import Testing
         #expect(throws: ChunkStoreError.self) { try again.put(team: "t", id: "c5", data: [5]) }
     }
 }
+
+@Suite struct ChunkCollectionTests {
+    @Test func onlyOldChunksNoBlobNamesAreRemoved() throws {
+        let folder = TemporaryFolder()
+        let store = ChunkStore(pool: try NodeDatabase(path: folder.file("db.sqlite").path).pool, limit: 4)
+        try store.put(team: "t", id: "named", data: [1], nowMs: 1_000)
+        try store.put(team: "t", id: "unnamed", data: [2], nowMs: 1_000)
+        try store.put(team: "t", id: "young", data: [3], nowMs: 5_000)
+        try store.put(team: "u", id: "unnamed", data: [4], nowMs: 1_000)
+        #expect(throws: ChunkStoreError.self) { try store.put(team: "t", id: "more", data: [5], nowMs: 6_000) }
+
+        #expect(try store.collect(team: "t", keeping: ["named"], storedBeforeMs: 3_000) == 1)
+        #expect(try store.get(team: "t", id: "unnamed") == nil)
+        #expect(try store.get(team: "t", id: "named") == [1])
+        #expect(try store.get(team: "t", id: "young") == [3], "an upload may still be naming it")
+        #expect(try store.get(team: "u", id: "unnamed") == [4], "only the team asked about")
+        // The count went down with it: there is room again.
+        try store.put(team: "t", id: "more", data: [5], nowMs: 6_000)
+        #expect(try store.teams() == ["t", "u"])
+    }
+
+    @Test func storingAChunkAgainMakesItYoungAgain() throws {
+        let folder = TemporaryFolder()
+        let store = ChunkStore(pool: try NodeDatabase(path: folder.file("db.sqlite").path).pool)
+        try store.put(team: "t", id: "c", data: [1], nowMs: 1_000)
+        try store.put(team: "t", id: "c", data: [1], nowMs: 9_000)   // a new upload of the same bytes
+        #expect(try store.collect(team: "t", keeping: [], storedBeforeMs: 5_000) == 0)
+        #expect(try store.collect(team: "t", keeping: [], storedBeforeMs: 10_000) == 1)
+    }
+}
