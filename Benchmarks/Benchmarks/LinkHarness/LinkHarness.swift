@@ -23,32 +23,50 @@ public enum Pipe {
     }
 }
 
-/// Two transports on loopback with a link between them.
+/// Two transports on loopback with a link between them: node 1 (`a`) dials node 2 (`b`).
 public struct Pair: Sendable {
     public let a: CountingEndpoint
     public let b: CountingEndpoint
 
     public static func make() async throws -> Pair {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let a = try CountingEndpoint(seed: 1), b = try CountingEndpoint(seed: 2)
-        let trustA = try TrustStore(database: a.database), trustB = try TrustStore(database: b.database)
-        trustA.trust(b.nodeID, source: .pinned)
-        trustB.trust(a.nodeID, source: .pinned)
-        var configB = Transport.Configuration(listen: HostPort(host: "127.0.0.1", port: 0))
-        configB.discovery = false
-        let port = PortBox()
-        let tb = Transport(configuration: configB, endpoint: b, trust: trustB, logger: logger) { await port.set($0) }
-        Task { try await tb.serve { await port.set($0) } }
-        let bPort = await port.get()
-        var configA = Transport.Configuration(listen: HostPort(host: "127.0.0.1", port: 0),
-                                              peers: [PeerAddress(address: HostPort(host: "127.0.0.1", port: bPort), pinned: b.nodeID)])
-        configA.discovery = false
-        let ta = Transport(configuration: configA, endpoint: a, trust: trustA, logger: logger)
-        Task { try await ta.serve { _ in } }
-        await a.waitForLink()
+        let (b, port) = try await listen()
+        let a = try await dial(port: port)
         await b.waitForLink()
         return Pair(a: a, b: b)
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// Node 2: listens on loopback, trusting node 1; returns once bound, with the port.
+    public static func listen() async throws -> (CountingEndpoint, port: Int) {
+        let b = try CountingEndpoint(seed: 2)
+        let trust = try TrustStore(database: b.database)
+        trust.trust(try CountingEndpoint.nodeID(seed: 1), source: .pinned)
+        var configuration = Transport.Configuration(listen: HostPort(host: "127.0.0.1", port: 0))
+        configuration.discovery = false
+        let port = PortBox()
+        let transport = Transport(configuration: configuration, endpoint: b, trust: trust, logger: logger)
+        Task { try await transport.serve { await port.set($0) } }
+        return (b, await port.get())
+    }
+
+    /// Node 1: dials node 2 at `port`; returns once linked.
+    public static func dial(port: Int) async throws -> CountingEndpoint {
+        let a = try CountingEndpoint(seed: 1)
+        let b = try CountingEndpoint.nodeID(seed: 2)
+        let trust = try TrustStore(database: a.database)
+        trust.trust(b, source: .pinned)
+        var configuration = Transport.Configuration(listen: HostPort(host: "127.0.0.1", port: 0),
+                                                    peers: [PeerAddress(address: HostPort(host: "127.0.0.1", port: port), pinned: b)])
+        configuration.discovery = false
+        let transport = Transport(configuration: configuration, endpoint: a, trust: trust, logger: logger)
+        Task { try await transport.serve { _ in } }
+        await a.waitForLink()
+        return a
     }
 }
 
@@ -82,6 +100,11 @@ public final class CountingEndpoint: MeshEndpoint, @unchecked Sendable {
 
     /// Whether this endpoint answers a WANT with a WANT (one side only, or they would play ping-pong).
     let echoes: Bool
+
+    /// The node ID an endpoint made with `seed` has, in any process.
+    public static func nodeID(seed: UInt8) throws -> NodeID {
+        NodeID(publicKey: Ed25519KeyPair(seed: [UInt8](repeating: seed, count: 32))!.publicKey)
+    }
 
     init(seed: UInt8) throws {
         echoes = seed == 2
@@ -159,22 +182,41 @@ public final class CountingEndpoint: MeshEndpoint, @unchecked Sendable {
     }
 }
 
-/// A steady stream of bulk messages over a pair's link: each step sends one batch and waits
+/// A steady stream of bulk messages from node 1 to node 2: each step sends one batch and waits
 /// for the batch before it, so the sender stays one batch ahead and the link never drains
 /// between steps (two batches of 64 wait at most, within the outbox's 256). The count lives
 /// here, not in a step, because a benchmark harness calls its closure once per iteration.
 public final class BulkStream: @unchecked Sendable {
-    public let pair: Pair
-    private var sent: Int
+    private let sender: CountingEndpoint
+    private let receiver: NodeID
+    /// Waits until the `n`th batch has arrived (1-based; 0 returns at once).
+    private let arrived: @Sendable (_ n: Int) async -> Void
+    /// Whether each batch ends with a WANT for node 2 to echo (when its count is out of reach).
+    private let marked: Bool
+    private var batches = 0
 
-    public init(pair: Pair) {
-        self.pair = pair
-        sent = pair.b.received
+    /// Both ends in this process: node 2's count says what arrived.
+    public init(pair: Pair, batch: Int) {
+        sender = pair.a
+        receiver = pair.b.nodeID
+        let base = pair.b.received
+        arrived = { n in await pair.b.wait(until: base + n * batch) }
+        marked = false
+    }
+
+    /// Node 2 in another process: it echoes the WANT that ends each batch, after the batch.
+    public init(sender: CountingEndpoint, to receiver: NodeID) {
+        self.sender = sender
+        self.receiver = receiver
+        let base = sender.wants
+        arrived = { n in await sender.wait(wants: base + n) }
+        marked = true
     }
 
     public func step(_ message: MeshMessage, batch: Int) async {
-        for _ in 0..<batch { pair.a.transport!.send(message, to: pair.b.nodeID) }
-        sent += batch
-        await pair.b.wait(until: sent - batch)
+        for _ in 0..<batch { sender.transport!.send(message, to: receiver) }
+        if marked { sender.transport!.send(.want([]), to: receiver) }
+        batches += 1
+        await arrived(batches - 1)
     }
 }

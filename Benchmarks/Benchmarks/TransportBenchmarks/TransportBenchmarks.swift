@@ -62,7 +62,7 @@ let benchmarks: @Sendable () -> Void = {
         let message = MeshMessage.syncOps(team: [UInt8](repeating: 9, count: 32), ops: [UInt8](repeating: 7, count: messageBytes),
                                           compressed: false, more: false, count: 0)
         for _ in benchmark.scaledIterations { await stream.step(message, batch: bulkMessages) }
-    } setup: { BulkStream(pair: try await Pair.make()) }
+    } setup: { BulkStream(pair: try await Pair.make(), batch: bulkMessages) }
 
     Benchmark("link: 1,000 small messages, sent and received",
               configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .one)) { benchmark, pair in
