@@ -43,8 +43,7 @@ struct VaultRoutes: Sendable {
             let id = try context.opID("chunk")
             guard let bytes = try services.chunks.get(team: team.description, id: id.description) else {
                 // Named by the index but not here: chunk sync is fetching it from peers.
-                if let vault = await node.team(team)?.vault,
-                   vault.keys.contains(where: { vault[$0]?.metadata.chunks.contains(id) == true }) {
+                if await node.vaultNames(chunk: id, team: team) {
                     throw APIError(.notFound, "chunk_not_here_yet",
                                    "chunk \(id) is in the vault index but not on this node yet: it is being fetched from the peers that hold it; try again in a moment")
                 }

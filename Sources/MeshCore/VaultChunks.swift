@@ -36,6 +36,12 @@ extension NodeCore {
         }
     }
 
+    /// Every chunk the vault index of `team` names (a deleted or refused blob names none).
+    public func namedChunks(team: TeamID) -> Set<OpID> {
+        guard let vault = replication.replica(team)?.state.vault else { return [] }
+        return Set(vault.keys.flatMap { vault[$0]?.metadata.chunks ?? [] })
+    }
+
     /// After a batch of effects deleted a blob (or refolded a team's log), chunk sync stops
     /// fetching the chunks of that team its vault index no longer names.
     mutating func forgetUnnamedChunks(after effects: [MeshEffect]) {
@@ -44,7 +50,7 @@ extension NodeCore {
             if !teams.contains(change.team) { teams.append(change.team) }
         }
         for team in teams {
-            chunks.forget(team: team, keeping: Set(vaultChunks(team: team, blobs: nil).flatMap(\.chunks)))
+            chunks.forget(team: team, keeping: namedChunks(team: team))
         }
     }
 }

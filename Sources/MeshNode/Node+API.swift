@@ -30,6 +30,9 @@ extension Node {
     /// A team's current state.
     public func team(_ id: TeamID) -> TeamState? { core.replication.replica(id)?.state }
 
+    /// Whether the vault index of `team` names chunk `id` (held here or not).
+    public func vaultNames(chunk id: OpID, team: TeamID) -> Bool { core.namedChunks(team: team).contains(id) }
+
     /// A team's replica: its log and vector (for diagnostics).
     public func replica(_ id: TeamID) -> TeamReplica? { core.replication.replica(id) }
 

@@ -18,7 +18,7 @@ extension Node {
         let cutoff = nowMs > Self.chunkGraceMs ? nowMs - Self.chunkGraceMs : 0
         var removed = 0
         for team in core.replication.teamIDs {
-            let named = Set(core.vaultChunks(team: team, blobs: nil).flatMap(\.chunks).map(\.description))
+            let named = Set(core.namedChunks(team: team).map(\.description))
             do {
                 removed += try chunkStore.collect(team: team.description, keeping: named, storedBeforeMs: cutoff)
             } catch {

@@ -23,9 +23,8 @@ public enum ChaChaPoly {
     /// Encrypts `plaintext` and appends the tag.
     public static func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: plaintext.count + tagByteCount)
-        out.withUnsafeMutableBytes { buffer in
-            plaintext.withUnsafeBytes { buffer.copyMemory(from: $0) }
-            sealInPlace(buffer, count: plaintext.count, key: key, nonce: nonce, ad: ad)
+        plaintext.withUnsafeBytes { source in
+            out.withUnsafeMutableBytes { seal(source, into: $0, key: key, nonce: nonce, ad: ad) }
         }
         return out
     }
@@ -45,16 +44,7 @@ public enum ChaChaPoly {
                             nonce: [UInt8], ad: [UInt8] = []) {
         precondition(key.count == keyByteCount && nonce.count == nonceByteCount && out.count >= plaintext.count + tagByteCount)
         guard plaintext.count >= boringSSLFrom else {
-            Sodium.ready()
-            var written: UInt64 = 0
-            // `out` holds at least a tag, so it has an address; an empty plaintext may not, and
-            // libsodium reads none of it then. libsodium allows the ciphertext to overwrite the
-            // plaintext where it lies.
-            let target = out.bindMemory(to: UInt8.self).baseAddress!
-            let source = plaintext.bindMemory(to: UInt8.self).baseAddress ?? UnsafePointer(target)
-            _ = crypto_aead_chacha20poly1305_ietf_encrypt(target, &written, source, UInt64(plaintext.count),
-                                                          ad, UInt64(ad.count), nil, nonce, key)
-            return
+            return Libsodium.seal(plaintext, into: out, key: key, nonce: nonce, ad: ad)
         }
         // Only a key or nonce of the wrong size makes BoringSSL refuse, and both were checked.
         // BoringSSL reads the whole plaintext into the sealed box before `out` is written.
@@ -74,19 +64,7 @@ public enum ChaChaPoly {
     public static func open(_ ciphertext: UnsafeRawBufferPointer, key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8]? {
         guard key.count == keyByteCount, nonce.count == nonceByteCount, ciphertext.count >= tagByteCount else { return nil }
         let body = ciphertext.count - tagByteCount
-        guard body >= boringSSLFrom else {
-            Sodium.ready()
-            // Written by libsodium in full (or discarded): no zero-fill first.
-            var rc: Int32 = -1
-            let out = [UInt8](unsafeUninitializedCapacity: body) { buffer, initialized in
-                var written: UInt64 = 0
-                rc = crypto_aead_chacha20poly1305_ietf_decrypt(buffer.baseAddress, &written, nil,
-                                                               ciphertext.bindMemory(to: UInt8.self).baseAddress!,
-                                                               UInt64(ciphertext.count), ad, UInt64(ad.count), nonce, key)
-                initialized = rc == 0 ? Int(written) : 0
-            }
-            return rc == 0 ? out : nil
-        }
+        guard body >= boringSSLFrom else { return Libsodium.open(ciphertext, key: key, nonce: nonce, ad: ad) }
         guard let box = try? Crypto.ChaChaPoly.SealedBox(nonce: Crypto.ChaChaPoly.Nonce(data: nonce),
                                                         ciphertext: UnsafeRawBufferPointer(rebasing: ciphertext[..<body]),
                                                         tag: UnsafeRawBufferPointer(rebasing: ciphertext[body...])),
@@ -95,27 +73,51 @@ public enum ChaChaPoly {
         return [UInt8](plaintext)
     }
 
-    /// libsodium's ChaCha20-Poly1305 (`crypto_aead_chacha20poly1305_ietf_*`): the reference the
-    /// tests hold the fast path to, and the baseline the transport benchmark measures against.
+    /// libsodium's ChaCha20-Poly1305 (`crypto_aead_chacha20poly1305_ietf_*`): what messages under
+    /// `boringSSLFrom` use, the reference the tests hold BoringSSL to, and the baseline the
+    /// transport benchmark measures against.
     public enum Libsodium {
         public static func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8] {
-            precondition(key.count == keyByteCount && nonce.count == nonceByteCount)
-            Sodium.ready()
             var out = [UInt8](repeating: 0, count: plaintext.count + tagByteCount)
-            var written: UInt64 = 0
-            _ = crypto_aead_chacha20poly1305_ietf_encrypt(&out, &written, plaintext, UInt64(plaintext.count),
-                                                          ad, UInt64(ad.count), nil, nonce, key)
+            plaintext.withUnsafeBytes { source in
+                out.withUnsafeMutableBytes { seal(source, into: $0, key: key, nonce: nonce, ad: ad) }
+            }
             return out
+        }
+
+        /// As `ChaChaPoly.seal(_:into:key:nonce:ad:)`; libsodium allows the ciphertext to
+        /// overwrite the plaintext where it lies.
+        public static func seal(_ plaintext: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, key: [UInt8],
+                                nonce: [UInt8], ad: [UInt8] = []) {
+            precondition(key.count == keyByteCount && nonce.count == nonceByteCount && out.count >= plaintext.count + tagByteCount)
+            Sodium.ready()
+            // `out` holds at least a tag, so it has an address; an empty plaintext may not, and
+            // libsodium reads none of it then.
+            let target = out.bindMemory(to: UInt8.self).baseAddress!
+            let source = plaintext.bindMemory(to: UInt8.self).baseAddress ?? UnsafePointer(target)
+            var written: UInt64 = 0
+            _ = crypto_aead_chacha20poly1305_ietf_encrypt(target, &written, source, UInt64(plaintext.count),
+                                                          ad, UInt64(ad.count), nil, nonce, key)
         }
 
         /// Nil when the tag does not verify.
         public static func open(_ ciphertext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8]? {
+            ciphertext.withUnsafeBytes { open($0, key: key, nonce: nonce, ad: ad) }
+        }
+
+        /// Decrypts bytes where they lie, into a new array; nil when the tag does not verify.
+        public static func open(_ ciphertext: UnsafeRawBufferPointer, key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) -> [UInt8]? {
             guard key.count == keyByteCount, nonce.count == nonceByteCount, ciphertext.count >= tagByteCount else { return nil }
             Sodium.ready()
-            var out = [UInt8](repeating: 0, count: ciphertext.count - tagByteCount)
-            var written: UInt64 = 0
-            let rc = crypto_aead_chacha20poly1305_ietf_decrypt(&out, &written, nil, ciphertext, UInt64(ciphertext.count),
-                                                               ad, UInt64(ad.count), nonce, key)
+            // Written by libsodium in full (or discarded): no zero-fill first.
+            var rc: Int32 = -1
+            let out = [UInt8](unsafeUninitializedCapacity: ciphertext.count - tagByteCount) { buffer, initialized in
+                var written: UInt64 = 0
+                rc = crypto_aead_chacha20poly1305_ietf_decrypt(buffer.baseAddress, &written, nil,
+                                                               ciphertext.bindMemory(to: UInt8.self).baseAddress!,
+                                                               UInt64(ciphertext.count), ad, UInt64(ad.count), nonce, key)
+                initialized = rc == 0 ? Int(written) : 0
+            }
             return rc == 0 ? out : nil
         }
     }

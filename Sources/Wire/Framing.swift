@@ -16,8 +16,9 @@ public enum Framing {
     }
 }
 
-/// Incremental frame reader: feed it bytes as they arrive, take complete frames out.
-/// Sans-IO, so the NIO handler and the tests share it.
+/// Incremental frame reader: feed it bytes as they arrive, take complete frames out (each
+/// copied into an array). A link's NIO pipeline keeps its own splitter,
+/// `FrameDecoderHandler`, which passes frames on as slices of the read without a copy.
 public struct FrameDecoder: Sendable {
     public let maximumFrameBytes: Int
     private var buffer: [UInt8] = []

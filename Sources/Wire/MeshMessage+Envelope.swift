@@ -44,12 +44,8 @@ extension MeshMessage {
         guard UInt32(truncatingIfNeeded: version) >= ProtocolVersion.minimumSupported else {
             throw .unsupportedVersion(UInt32(truncatingIfNeeded: version))
         }
-        let kind = Elohim_Mesh_V1_Kind(rawValue: Int(Int32(truncatingIfNeeded: kindNumber))) ?? .UNRECOGNIZED(Int(Int32(truncatingIfNeeded: kindNumber)))
-        if let message = try Self.decodeBulk(kind: kind, bytes, in: payload) {
-            self = message
-        } else {
-            self = try Self.decode(kind: kind, payload: Data(bytes[payload]))
-        }
+        let raw = Int(Int32(truncatingIfNeeded: kindNumber))
+        self = try Self.decode(kind: Elohim_Mesh_V1_Kind(rawValue: raw) ?? .UNRECOGNIZED(raw), bytes, in: payload)
     }
 
     /// The message as its generated SwiftProtobuf type. The bulk kinds are written by hand
@@ -154,11 +150,16 @@ extension MeshMessage {
         }
     }
 
-    private static func decode(kind: Elohim_Mesh_V1_Kind, payload: Data) throws(WireError) -> MeshMessage {
+    /// The message of `kind` whose payload lies in `range` of `bytes`.
+    private static func decode(kind: Elohim_Mesh_V1_Kind, _ bytes: [UInt8], in range: Range<Int>) throws(WireError) -> MeshMessage {
+        let payload = bytes[range]
         switch kind {
-        case .gossip, .syncOps, .chunkData:
-            let bytes = payload.byteArray
-            return try decodeBulk(kind: kind, bytes, in: bytes.indices)!
+        case .gossip:
+            return try decodeGossip(bytes, in: range)
+        case .syncOps:
+            return try decodeSyncOps(bytes, in: range)
+        case .chunkData:
+            return try decodeChunkData(bytes, in: range)
         case .ihave:
             let m: Elohim_Mesh_V1_IHave = try parse(payload, "IHave")
             return .iHave(try announcements(m.entries, "IHave"))
@@ -217,7 +218,7 @@ extension MeshMessage {
             let m: Elohim_Mesh_V1_Alive = try parse(payload, "Alive")
             return .alive(target: try nodeID(m.target, "Alive", "target"), incarnation: m.incarnation)
         case .pairRequest, .pairResponse, .pairConfirm, .pairResult:
-            return .pair(try PairingMessage.decode(kind: kind, payload: payload)!)
+            return .pair(try PairingMessage.decode(kind: kind, payload: Data(payload))!)
         case .unspecified:
             throw .badField(message: "Envelope", field: "kind", reason: "is unspecified")
         case let .UNRECOGNIZED(raw):
@@ -239,8 +240,8 @@ extension MeshMessage {
         return out
     }
 
-    private static func parse<M: SwiftProtobuf.Message>(_ payload: Data, _ name: String) throws(WireError) -> M {
-        do { return try M(serializedBytes: payload) } catch { throw .malformed(what: name) }
+    private static func parse<M: SwiftProtobuf.Message>(_ payload: ArraySlice<UInt8>, _ name: String) throws(WireError) -> M {
+        do { return try M(serializedBytes: Data(payload)) } catch { throw .malformed(what: name) }
     }
 
     private static func nodeID(_ data: Data, _ message: String, _ field: String) throws(WireError) -> NodeID {

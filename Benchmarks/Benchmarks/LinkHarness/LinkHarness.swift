@@ -45,7 +45,7 @@ public struct Pair: Sendable {
     public static func listen() async throws -> (CountingEndpoint, port: Int) {
         let b = try CountingEndpoint(seed: 2)
         let trust = try TrustStore(database: b.database)
-        trust.trust(try CountingEndpoint.nodeID(seed: 1), source: .pinned)
+        trust.trust(CountingEndpoint.nodeID(seed: 1), source: .pinned)
         var configuration = Transport.Configuration(listen: HostPort(host: "127.0.0.1", port: 0))
         configuration.discovery = false
         let port = PortBox()
@@ -57,7 +57,7 @@ public struct Pair: Sendable {
     /// Node 1: dials node 2 at `port`; returns once linked.
     public static func dial(port: Int) async throws -> CountingEndpoint {
         let a = try CountingEndpoint(seed: 1)
-        let b = try CountingEndpoint.nodeID(seed: 2)
+        let b = CountingEndpoint.nodeID(seed: 2)
         let trust = try TrustStore(database: a.database)
         trust.trust(b, source: .pinned)
         var configuration = Transport.Configuration(listen: HostPort(host: "127.0.0.1", port: 0),
@@ -90,19 +90,15 @@ public final class CountingEndpoint: MeshEndpoint, @unchecked Sendable {
     public let nodeID: NodeID
     public let database: NodeDatabase
     private let lock = NSLock()
-    private var count = 0
-    private var wantCount = 0
-    private var linked = false
-    private var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
-    private var wantWaiters: [(Int, CheckedContinuation<Void, Never>)] = []
-    private var linkWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Messages received, WANTs among them, links come up: counts a caller can wait for.
+    private var messages = Tally(), wantsReceived = Tally(), links = Tally()
     public private(set) var transport: Transport?
 
     /// Whether this endpoint answers a WANT with a WANT (one side only, or they would play ping-pong).
     let echoes: Bool
 
     /// The node ID an endpoint made with `seed` has, in any process.
-    public static func nodeID(seed: UInt8) throws -> NodeID {
+    public static func nodeID(seed: UInt8) -> NodeID {
         NodeID(publicKey: Ed25519KeyPair(seed: [UInt8](repeating: seed, count: 32))!.publicKey)
     }
 
@@ -115,18 +111,13 @@ public final class CountingEndpoint: MeshEndpoint, @unchecked Sendable {
         database = try NodeDatabase(path: folder.appendingPathComponent("db.sqlite").path)
     }
 
-    public var received: Int { lock.withLock { count } }
-    public var wants: Int { lock.withLock { wantCount } }
+    public var received: Int { lock.withLock { messages.count } }
+    public var wants: Int { lock.withLock { wantsReceived.count } }
 
     public func attach(_ transport: Transport) async { lock.withLock { self.transport = transport } }
 
     public func linkEstablished(_ peer: NodeID) async {
-        let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
-            linked = true
-            defer { linkWaiters = [] }
-            return linkWaiters
-        }
-        for w in ready { w.resume() }
+        for w in lock.withLock({ links.add() }) { w.resume() }
     }
 
     public func linkLost(_ peer: NodeID) async {}
@@ -139,48 +130,37 @@ public final class CountingEndpoint: MeshEndpoint, @unchecked Sendable {
             isWant = true
             if echoes, let t = lock.withLock({ transport }) { t.send(message, to: peer) }
         }
-        let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
-            count += 1
-            if isWant { wantCount += 1 }
-            let due = waiters.filter { $0.0 <= count } + wantWaiters.filter { $0.0 <= wantCount }
-            waiters.removeAll { $0.0 <= count }
-            wantWaiters.removeAll { $0.0 <= wantCount }
-            return due.map(\.1)
-        }
+        let ready = lock.withLock { messages.add() + (isWant ? wantsReceived.add() : []) }
         for w in ready { w.resume() }
     }
 
-    public func wait(until target: Int) async {
+    public func wait(until target: Int) async { await wait(\.messages, reaching: target) }
+    public func wait(wants target: Int) async { await wait(\.wantsReceived, reaching: target) }
+    public func waitForLink() async { await wait(\.links, reaching: 1) }
+
+    private func wait(_ tally: ReferenceWritableKeyPath<CountingEndpoint, Tally>, reaching target: Int) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = lock.withLock { () -> Bool in
-                if count >= target { return true }
-                waiters.append((target, c))
+                if self[keyPath: tally].count >= target { return true }
+                self[keyPath: tally].waiters.append((target, c))
                 return false
             }
             if now { c.resume() }
         }
     }
+}
 
-    public func wait(wants target: Int) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = lock.withLock { () -> Bool in
-                if wantCount >= target { return true }
-                wantWaiters.append((target, c))
-                return false
-            }
-            if now { c.resume() }
-        }
-    }
+/// A count, and who waits for it to reach what.
+private struct Tally {
+    var count = 0
+    var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
 
-    public func waitForLink() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = lock.withLock { () -> Bool in
-                if linked { return true }
-                linkWaiters.append(c)
-                return false
-            }
-            if now { c.resume() }
-        }
+    /// Counts one; returns the waiters now due (to resume outside the lock).
+    mutating func add() -> [CheckedContinuation<Void, Never>] {
+        count += 1
+        let due = waiters.filter { $0.0 <= count }.map(\.1)
+        waiters.removeAll { $0.0 <= count }
+        return due
     }
 }
 

@@ -68,7 +68,7 @@ guard let port = Int(String(decoding: portLine, as: UTF8.self).trimmingCharacter
     fatalError("the receiver process printed no port")
 }
 let sender = try await Pair.dial(port: port)
-let twoProcesses = BulkStream(sender: sender, to: try CountingEndpoint.nodeID(seed: 2))
+let twoProcesses = BulkStream(sender: sender, to: CountingEndpoint.nodeID(seed: 2))
 let linkBetweenProcesses = await rate(for: seconds) { await twoProcesses.step(message, batch: batch) }
 receiver.terminate()
 

@@ -1,8 +1,8 @@
 import NIOCore
 
-/// Runs tasks on one NIO event loop's thread: a link's reader and writer prefer its channel's
-/// loop, so frames are sealed and opened where the socket is read and written, with no hop to
-/// the cooperative pool and back for each one.
+/// Runs tasks on one NIO event loop's thread: a link's reader prefers its channel's loop, so
+/// frames are opened where the socket is read, with no hop to the cooperative pool and back for
+/// each one.
 final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
     let loop: any EventLoop
 
