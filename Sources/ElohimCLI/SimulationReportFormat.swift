@@ -12,7 +12,13 @@ enum SimulationReportFormat {
             + "\(t.conflicts) conflicts, \(t.refusedWrites) refused, \(t.guestRejections) guest ops rejected, "
             + "sync \(t.syncBytesSent) B for \(t.syncOpBytesMissing) B missing (ratio \(fixed(t.syncBytesRatio, 2))), \(converged), "
             + "\(t.chunksFetched) vault chunks fetched (\(t.chunkRetries) retries)"
+            + (t.healRepair.map(healLine) ?? "")
             + (r.pairing.map(pairingLine) ?? "")
+    }
+
+    static func healLine(_ h: HealRepairFigures) -> String {
+        "\n    heal repair: \(h.totalBytes) B for \(h.missingBytes) B missing at the heal (ratio \(fixed(h.ratio, 2))): "
+            + "router copies \(h.routerCopyBytes) B, router digests and requests \(h.routerControlBytes) B, sync \(h.syncBytes) B"
     }
 
     static func pairingLine(_ p: PairingReport) -> String {

@@ -19,6 +19,9 @@ public struct TeamReport: Sendable {
     public var convergedAfterHealMs: Double?
     /// Sync vectors sent from the last heal until convergence.
     public var syncRoundsAfterHeal: Int?
+    /// Every byte of repair from the last heal until convergence, by layer, and the bytes of
+    /// the ops the running nodes lacked at the heal (`HealRepair`).
+    public var healRepair: HealRepairFigures?
     public var opsInLog: Int
     /// Vault chunks fetched from peers by chunk sync, over all nodes.
     public var chunksFetched: Int
@@ -122,7 +125,8 @@ extension Simulator {
             guestRejections: sample?.state.rejectionCounts[.guestCannotWrite] ?? 0,
             syncBytesRatio: missing == 0 ? 0 : Double(sent) / Double(missing), syncBytesSent: sent, syncOpBytesMissing: missing,
             convergedAfterHealMs: convergence.map { Double($0.at - $0.heal) / 1e6 },
-            syncRoundsAfterHeal: convergence.map { $0.rounds }, opsInLog: sample?.opCount ?? 0,
+            syncRoundsAfterHeal: convergence.map { $0.rounds },
+            healRepair: convergence == nil ? nil : healRepair.map(HealRepairFigures.init), opsInLog: sample?.opCount ?? 0,
             chunksFetched: chunkCounters.reduce(0) { $0 + $1.stored },
             chunkRetries: chunkCounters.reduce(0) { $0 + $1.notHeld + $1.timedOut })
         return (failures, report)
@@ -139,11 +143,15 @@ extension Simulator {
     func probeConvergence() {
         let healAt = (scenario.events.filter { $0.action == .heal }.map(\.atMs).max() ?? 0) * 1_000_000
         let vectorsNow = nodes.reduce(0) { $0 + $1.core.replication.counters.vectorsSent }
-        if convergenceStartVectors == nil { convergenceStartVectors = vectorsNow }
         guard let team = teamID else { return }
+        if convergenceStartVectors == nil {
+            convergenceStartVectors = vectorsNow
+            healRepair = HealRepair(logs: nodes.filter(\.up).map { $0.core.replication.replica(team)?.log ?? [] })
+        }
         let vectors = nodes.indices.filter { nodes[$0].up }.map { nodes[$0].core.replication.replica(team)?.vector }
         if let first = vectors.first, vectors.allSatisfy({ $0 != nil && $0 == first }) {
             convergence = (healAt, now, vectorsNow - convergenceStartVectors!)
+            healRepair?.close()
         } else if now + 100_000_000 <= scenario.durationMs * 1_000_000 {
             queue.push(.convergenceProbe, at: now + 100_000_000)
         }

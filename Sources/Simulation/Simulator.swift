@@ -84,6 +84,7 @@ public final class Simulator {
     var teamObservations = TeamObservations()
     var convergence: (heal: Int64, at: Int64, rounds: Int)?
     var convergenceStartVectors: Int?
+    var healRepair: HealRepair?
 
     // Pairing runs (Simulator+Pairing.swift).
     var pairingRNG: SeededGenerator
@@ -337,6 +338,7 @@ public final class Simulator {
     private func transmit(_ message: MeshMessage, from a: Int, to b: Int) {
         let kind = KindCode(message)
         observations.sent(message, kind: kind, from: a, to: b)
+        healRepair?.sent(message)
         guard b >= 0, topology.neighbours[a].contains(b) else {
             observations.sendWithoutLink(from: a, to: b)
             return
