@@ -75,13 +75,15 @@ public struct AgedCache<Key: Hashable, Value> {
         }
     }
 
-    /// Up to `limit` entries, newest first, optionally only those inserted at or after `since`.
-    public func newestFirst(limit: Int, since: Instant? = nil) -> [(key: Key, value: Value)] {
+    /// Up to `limit` entries, newest first, optionally only those inserted at or after `since`
+    /// and those `include` accepts (given the value and when it was inserted).
+    public func newestFirst(limit: Int, since: Instant? = nil,
+                            where include: (Value, Instant) -> Bool = { _, _ in true }) -> [(key: Key, value: Value)] {
         var out: [(key: Key, value: Value)] = []
         for item in order.reversed() {
             if out.count >= limit { break }
             if let since, item.at < since { break }
-            if let e = entries[item.key] { out.append((item.key, e.value)) }
+            if let e = entries[item.key], include(e.value, e.at) { out.append((item.key, e.value)) }
         }
         return out
     }

@@ -28,6 +28,11 @@ public struct GossipConfiguration: Sendable, Equatable {
     public var announcementWait: Duration = .milliseconds(100)
     /// Anti-entropy: every interval, one random neighbour gets a digest of recent message IDs.
     public var repairInterval: Duration = .seconds(1)
+    /// Messages another layer repairs (a node's ops: replication's anti-entropy) are offered
+    /// in digests only while younger than this: long enough to repair a copy lost on a link,
+    /// short enough that a partition's or a restart's gap is left to the layer that sends
+    /// exact, compressed differences.
+    public var handOverAge: Duration = .seconds(3)
     /// Most IDs in one digest or one IHAVE.
     public var digestMaxIDs = 512
     /// Announcements waiting for the next lazy flush, per neighbour.

@@ -55,6 +55,8 @@ public struct GossipRouter: Sendable {
         var deadline: Instant
     }
 
+    /// Payloads offered in digests only while young (see `init`).
+    let repairedElsewhere: @Sendable ([UInt8]) -> Bool
     var neighbours = PeerTable<Neighbour>()
     /// Announcements waiting in all neighbours' queues.
     var pendingTotal = 0
@@ -77,19 +79,27 @@ public struct GossipRouter: Sendable {
     ///   - nextBroadcastSeq: the persisted sequence counter, so a restarted node never reuses an ID.
     ///   - restoredMessages: messages persisted before a restart (`PersistRecord.message`), oldest
     ///     first: they stay duplicates, and those that may travel on are served to peers again.
+    ///   - repairedElsewhere: true for payloads another layer repairs: they are delivered,
+    ///     forwarded and served on request as any other, but offered in digests only while
+    ///     younger than `handOverAge`.
     public init(me: NodeID, configuration: GossipConfiguration, nextBroadcastSeq: UInt64 = 0,
-                restoredMessages: [GossipFrame] = [], at now: Instant = .zero) {
+                restoredMessages: [GossipFrame] = [], at now: Instant = .zero,
+                repairedElsewhere: @escaping @Sendable (_ payload: [UInt8]) -> Bool = { _ in false }) {
         precondition((1...GossipConfiguration.maximumTTL).contains(configuration.ttl), "ttl must be 1...16")
         self.me = me
+        self.repairedElsewhere = repairedElsewhere
         self.configuration = configuration
         self.nextSeq = nextBroadcastSeq
         self.tree = TreeAdvert(root: me, distance: 0, parent: nil)
         seen = AgedCache(capacity: configuration.seenCapacity, maxAge: configuration.seenMaxAge)
         store = AgedCache(capacity: configuration.storeCapacity, maxAge: configuration.seenMaxAge)
+        // Restored copies are stored as already past `handOverAge`: the gap a restart leaves
+        // is anti-entropy's to fill (see `recentAnnouncements`), not a flood of old copies.
+        let restoredAt = now - configuration.handOverAge
         for frame in restoredMessages.suffix(configuration.seenCapacity) {
             let id = frame.id
             seen.insert(id, frame.hops, at: now)
-            if frame.ttl >= 1 { store.insert(id, Stored(onward: frame, holders: []), at: now) }
+            if frame.ttl >= 1 { store.insert(id, Stored(onward: frame, holders: []), at: restoredAt) }
         }
     }
 
@@ -162,7 +172,7 @@ public struct GossipRouter: Sendable {
     /// A peer (re)joined: a digest, even an empty one, so what either side missed flows, and in
     /// tree mode this node's place in the tree.
     private mutating func greet(_ peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
-        sendDigest(to: peer, evenIfEmpty: true, effects: &effects)
+        sendDigest(to: peer, evenIfEmpty: true, at: now, effects: &effects)
         if configuration.mode == .tree {
             sendTreeAdvert(to: peer, effects: &effects)
             chooseTreePosition(at: now, effects: &effects)
@@ -283,7 +293,7 @@ public struct GossipRouter: Sendable {
             seen.expire(at: now)
             store.expire(at: now)
             let reachable = neighbours.indices.filter { neighbours.values[$0].reachable }.map { neighbours.ids[$0] }
-            if let peer = reachable.randomElement(using: &rng) { sendDigest(to: peer, evenIfEmpty: false, effects: &effects) }
+            if let peer = reachable.randomElement(using: &rng) { sendDigest(to: peer, evenIfEmpty: false, at: now, effects: &effects) }
             repairDue = now + configuration.repairInterval
         }
     }

@@ -45,7 +45,8 @@ public struct NodeCore: Sendable {
     public init(identity: Ed25519KeyPair, configuration: Configuration, restored: Restored = Restored(), at now: Instant = .zero) {
         id = NodeID(publicKey: identity.publicKey)
         router = GossipRouter(me: id, configuration: configuration.gossip, nextBroadcastSeq: restored.nextBroadcastSeq,
-                              restoredMessages: restored.messages, at: now)
+                              restoredMessages: restored.messages, at: now,
+                              repairedElsewhere: { GossipPayloadCoding.carriesOp($0) })
         liveness = Liveness(me: id, configuration: configuration.liveness, persistedIncarnation: restored.incarnation)
         replication = Replication(keyPair: identity, configuration: configuration.replication, restoredLogs: restored.teamLogs)
         chunks = ChunkSync(configuration: configuration.chunks)
@@ -81,7 +82,7 @@ public struct NodeCore: Sendable {
             let routed = effects.count
             router.receive(message, from: peer, at: now, effects: &effects)
             takeOps(from: routed, effects: &effects)
-            replication.receive(message, from: peer, at: now, effects: &effects)
+            replication.receive(message, from: peer, at: now, neighbours: router.reachableNeighbours, effects: &effects)
             chunks.receive(message, from: peer, at: now, reachable: router.reachableNeighbours, effects: &effects)
         case let .broadcast(payload):
             router.broadcast(payload, at: now, effects: &effects)

@@ -75,7 +75,14 @@ public struct ReplicaChange: Sendable, Equatable {
 /// - every op that enters a log is persisted (`persistOps`) before anything else is done about
 ///   it: the answer to the writer, the broadcast, or the change event;
 /// - anti-entropy sends exactly the ops the peer's vector lacks, in batches of at most
-///   `batchBytes`, compressed above `compressAbove`, and a peer pages through with new vectors.
+///   `batchBytes`, compressed above `compressAbove`, and a peer pages through with new vectors;
+/// - ops that arrive by sync are passed on by vectors, not by broadcast: when a pull brought new
+///   ops, every other reachable neighbour (member or not) gets this node's vector and pulls
+///   what it lacks, so repaired ops spread as exact differences, each node pulling from one
+///   peer at a time; a pull or an announcement left unanswered is tried once more.
+///
+/// Bounds: one pull and one queue of waiting peers per team, one unanswered announcement per
+/// (team, neighbour); all are dropped when answered or after their second timeout.
 public struct Replication: Sendable {
     public let configuration: ReplicationConfiguration
     public private(set) var counters = ReplicationCounters()
@@ -86,11 +93,34 @@ public struct Replication: Sendable {
     private var orphanCount = 0
     private var syncDue: Instant?
     /// One pull at a time per team, so the same ops do not arrive from two peers at once: the
-    /// peer being synced with, and the peers waiting their turn.
-    private var syncing: [TeamID: (peer: NodeID, until: Instant)] = [:]
-    private var waiting: [TeamID: [NodeID]] = [:]
+    /// peer being synced with, and the peers waiting their turn, each with the vector it
+    /// showed when it is known (a peer whose vector this node covers by its turn is skipped).
+    private var syncing: [TeamID: Pull] = [:]
+    private var waiting: [TeamID: [Turn]] = [:]
+    /// Teams for which sync batches brought ops this node's neighbours may lack: when the pull
+    /// ends they hear this node's vector.
+    private var news: Set<TeamID> = []
+    /// Neighbours told this node's vector that have not answered yet, by team: one that stays
+    /// silent past `syncTimeout` is told once more (the news would otherwise wait for the next
+    /// periodic sync).
+    private var unanswered: [TeamID: [NodeID: Pull]] = [:]
 
     public var me: NodeID { author.id }
+
+    /// A pull under way. One that times out is tried once more (`isRetry`): a lost vector or
+    /// batch would otherwise leave the gap until the next periodic sync.
+    private struct Pull {
+        var peer: NodeID
+        var until: Instant
+        var isRetry: Bool
+    }
+
+    /// A peer waiting its turn to be pulled from.
+    private struct Turn {
+        var peer: NodeID
+        var theirs: VersionVector?
+        var isRetry = false
+    }
 
     /// - Parameter restoredLogs: each team's log as persisted, genesis first.
     public init(keyPair: Ed25519KeyPair, configuration: ReplicationConfiguration, restoredLogs: [[SignedOp]] = []) {
@@ -113,7 +143,8 @@ public struct Replication: Sendable {
 
     /// When the next periodic sync, or the timeout of a sync under way, is due.
     public var nextDeadline: Instant? {
-        ([syncDue] + syncing.values.map { Optional($0.until) }).compactMap { $0 }.min()
+        ([syncDue] + syncing.values.map { Optional($0.until) } + unanswered.values.flatMap { $0.values.map { Optional($0.until) } })
+            .compactMap { $0 }.min()
     }
 
     // MARK: Local writes
@@ -212,7 +243,10 @@ public struct Replication: Sendable {
         return true
     }
 
-    public mutating func receive(_ message: MeshMessage, from peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
+    /// - Parameter neighbours: the reachable neighbours, in a stable order; they hear this
+    ///   node's vector when a pull brings news.
+    public mutating func receive(_ message: MeshMessage, from peer: NodeID, at now: Instant, neighbours: [NodeID] = [],
+                                 effects: inout [MeshEffect]) {
         switch message {
         case let .syncVector(teamBytes, entries, reply):
             guard let team = OpID(bytes: teamBytes) else { return }
@@ -230,13 +264,20 @@ public struct Replication: Sendable {
                 sendDone(team, to: peer, effects: &effects)
             }
             // When the peer holds ops this node lacks, pull them too (after any pull under way).
-            if reply && !replica.vector.covers(theirs) { requestSync(team, with: peer, at: now, effects: &effects) }
+            if reply && !replica.vector.covers(theirs) {
+                requestSync(team, with: peer, theirs: theirs, at: now, effects: &effects)
+            }
         case let .syncOps(teamBytes, bytes, compressed, more, count):
             guard let team = OpID(bytes: teamBytes) else { return }
             if count > 0 || more {
                 receiveBatch(team: team, bytes: bytes, compressed: compressed, more: more, from: peer, effects: &effects)
             }
-            if !more { syncDone(team, with: peer, at: now, effects: &effects) }
+            if !more {
+                unanswered[team]?[peer] = nil
+                if unanswered[team]?.isEmpty == true { unanswered[team] = nil }
+                syncDone(team, with: peer, at: now, effects: &effects)
+                if news.remove(team) != nil { announce(team, except: peer, to: neighbours, at: now, effects: &effects) }
+            }
         default:
             break
         }
@@ -268,6 +309,7 @@ public struct Replication: Sendable {
         }
         let logged = ingest(incoming, team: team, effects: &effects)
         counters.syncOpBytesLogged += logged.reduce(0) { $0 + $1.size }
+        if !logged.isEmpty { news.insert(team) }
         if more, let replica = replicas[team] {
             sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
         }
@@ -302,12 +344,18 @@ public struct Replication: Sendable {
     }
 
     /// Every `syncInterval`, each team syncs with one random reachable member; a sync that
-    /// timed out gives way to the next peer waiting.
+    /// timed out gives way to the next peer waiting, and is tried once more after them.
     public mutating func timer<R: RandomNumberGenerator>(at now: Instant, reachable: [NodeID], using rng: inout R,
                                                          effects: inout [MeshEffect]) {
         for team in syncing.keys.sorted() where syncing[team]!.until <= now {
-            syncDone(team, with: syncing[team]!.peer, at: now, effects: &effects)
+            let pull = syncing[team]!
+            if !pull.isRetry && reachable.contains(pull.peer) {
+                waiting[team, default: []].removeAll { $0.peer == pull.peer }
+                waiting[team, default: []].append(Turn(peer: pull.peer, theirs: nil, isRetry: true))
+            }
+            syncDone(team, with: pull.peer, at: now, effects: &effects)
         }
+        retellUnanswered(at: now, reachable: reachable, effects: &effects)
         guard let due = syncDue, due <= now else { return }
         for team in teamIDs {
             let replica = replicas[team]!
@@ -317,23 +365,64 @@ public struct Replication: Sendable {
         syncDue = now + configuration.syncInterval
     }
 
-    /// Pulls `team` from `peer` now, or after the pull under way.
-    private mutating func requestSync(_ team: TeamID, with peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
+    /// Pulls `team` from `peer` now, or after the pull under way. `theirs` is the vector the
+    /// peer showed, when the pull is for what it showed: by its turn this node may hold it all.
+    private mutating func requestSync(_ team: TeamID, with peer: NodeID, theirs: VersionVector? = nil, isRetry: Bool = false,
+                                      at now: Instant, effects: inout [MeshEffect]) {
         if let current = syncing[team] {
-            if current.peer != peer && !(waiting[team] ?? []).contains(peer) { waiting[team, default: []].append(peer) }
+            // A peer that showed a vector while being pulled from may have learned more since
+            // it answered: it waits its turn too, and is skipped then if it showed nothing new.
+            if current.peer == peer && theirs == nil { return }
+            if let k = waiting[team]?.firstIndex(where: { $0.peer == peer }) {
+                // An unknown vector (nil) means "pull whatever it holds" and stays so.
+                let known = waiting[team]![k].theirs
+                waiting[team]![k].theirs = known.flatMap { a in theirs.map { a.merged(with: $0) } }
+            } else {
+                waiting[team, default: []].append(Turn(peer: peer, theirs: theirs))
+            }
             return
         }
-        syncing[team] = (peer, now + configuration.syncTimeout)
+        syncing[team] = Pull(peer: peer, until: now + configuration.syncTimeout, isRetry: isRetry)
         sendVector(team: team, vector: replicas[team]!.vector, reply: true, to: peer, effects: &effects)
     }
 
     private mutating func syncDone(_ team: TeamID, with peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
         guard syncing[team]?.peer == peer else { return }
         syncing[team] = nil
-        if var queue = waiting[team], !queue.isEmpty {
+        while var queue = waiting[team], !queue.isEmpty {
             let next = queue.removeFirst()
             waiting[team] = queue.isEmpty ? nil : queue
-            requestSync(team, with: next, at: now, effects: &effects)
+            if let theirs = next.theirs, let replica = replicas[team], replica.vector.covers(theirs) { continue }
+            requestSync(team, with: next.peer, theirs: next.theirs, isRetry: next.isRetry, at: now, effects: &effects)
+            return
+        }
+    }
+
+    /// Tells every neighbour but `source` this node's vector, asking for a reply: each answers
+    /// with what this node lacks, if anything, and pulls what it lacks itself. Not only members:
+    /// every node relays a team's ops and holds its replica, and a gap of non-members between
+    /// members must not stop the repair.
+    private mutating func announce(_ team: TeamID, except source: NodeID, to neighbours: [NodeID], at now: Instant,
+                                   effects: inout [MeshEffect]) {
+        guard let replica = replicas[team] else { return }
+        for peer in neighbours where peer != source {
+            sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
+            unanswered[team, default: [:]][peer] = Pull(peer: peer, until: now + configuration.syncTimeout, isRetry: false)
+        }
+    }
+
+    /// Tells silent neighbours this node's vector once more; forgets those told twice.
+    private mutating func retellUnanswered(at now: Instant, reachable: [NodeID], effects: inout [MeshEffect]) {
+        for team in unanswered.keys.sorted() {
+            for peer in unanswered[team]!.keys.sorted() where unanswered[team]![peer]!.until <= now {
+                if !unanswered[team]![peer]!.isRetry, reachable.contains(peer), let replica = replicas[team] {
+                    sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
+                    unanswered[team]![peer] = Pull(peer: peer, until: now + configuration.syncTimeout, isRetry: true)
+                } else {
+                    unanswered[team]![peer] = nil
+                }
+            }
+            if unanswered[team]!.isEmpty { unanswered[team] = nil }
         }
     }
 

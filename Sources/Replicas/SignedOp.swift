@@ -156,6 +156,10 @@ public enum GossipPayloadCoding {
         return ((try? p.serializedData()) ?? Data()).byteArray
     }
 
+    /// Whether a broadcast carries an op, judged by its first byte (the tag of `GossipPayload.op`,
+    /// field 1, length-delimited) without decoding it: what the router asks many times a second.
+    public static func carriesOp(_ bytes: [UInt8]) -> Bool { bytes.first == 0x0A }
+
     /// The op in a broadcast; nil for other payload kinds.
     public static func decode(_ bytes: [UInt8]) throws(OpError) -> SignedOp? {
         let p: Elohim_Replicas_V1_GossipPayload

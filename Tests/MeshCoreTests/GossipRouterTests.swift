@@ -1,3 +1,4 @@
+import Replicas
 import Testing
 import Wire
 @testable import MeshCore
@@ -269,6 +270,71 @@ import Wire
             return
         }
         #expect(entries.count == 1)
+    }
+}
+
+/// Ops are repaired by replication's anti-entropy once they are older than `handOverAge`; the
+/// router's digests offer them only while young, and everything else at any age.
+@Suite struct HandOverTests {
+    let a = node(1), b = node(2)
+    /// Payloads starting with 0x0A are "repaired elsewhere" here, as a node's ops are.
+    let opLike: [UInt8] = [0x0A, 1], noticeLike: [UInt8] = [0x12, 1]
+
+    func handingOver(_ neighbours: [NodeID], restored: [GossipFrame] = [], at now: Instant = .zero) -> GossipRouter {
+        var r = GossipRouter(me: a, configuration: GossipConfiguration(), restoredMessages: restored, at: now,
+                             repairedElsewhere: { $0.first == 0x0A })
+        var ignored: [MeshEffect] = []
+        for n in neighbours { r.linkUp(n, at: now, effects: &ignored) }
+        return r
+    }
+
+    func digest(_ effects: [MeshEffect], to peer: NodeID) -> [MessageID]? {
+        for case let .digest(entries) in effects.sent(to: peer) { return entries.map(\.id) }
+        return nil
+    }
+
+    @Test func opsAreOfferedWhileYoungAndOtherMessagesAtAnyAge() {
+        var r = handingOver([])
+        var effects: [MeshEffect] = []
+        r.broadcast(opLike, at: .ms(0), effects: &effects)
+        r.broadcast(noticeLike, at: .ms(0), effects: &effects)
+        let frames = effects.compactMap { if case let .persist(.message(f)) = $0 { f } else { nil } }
+        #expect(frames.count == 2)
+        let (op, notice) = (frames[0].id, frames[1].id)
+
+        var young: [MeshEffect] = []
+        r.linkUp(b, at: .ms(2_999), effects: &young)
+        #expect(Set(digest(young, to: b) ?? []) == [op, notice], "a lost copy of a young op is still repaired here")
+
+        var old: [MeshEffect] = []
+        r.receive(.digest([]), from: b, at: .ms(3_001), effects: &old)
+        guard case let .iHave(entries)? = old.sent(to: b).first else {
+            Issue.record("the notice must still be announced: \(old)")
+            return
+        }
+        #expect(entries.map(\.id) == [notice], "an op older than handOverAge is left to anti-entropy")
+        // Asked for by ID, the old op is still served: only offering it stops.
+        var served: [MeshEffect] = []
+        r.receive(.want([op]), from: b, at: .ms(3_002), effects: &served)
+        #expect(served.gossipFrames.map(\.0.id) == [op])
+    }
+
+    @Test func restoredOpsAreNotOfferedAfterARestart() {
+        let op = GossipFrame(origin: node(9), seq: 0, ttl: 7, hops: 1, payload: opLike)
+        let notice = GossipFrame(origin: node(9), seq: 1, ttl: 7, hops: 1, payload: noticeLike)
+        var r = handingOver([], restored: [op, notice], at: .ms(60_000))
+        var effects: [MeshEffect] = []
+        r.linkUp(b, at: .ms(60_000), effects: &effects)
+        #expect(digest(effects, to: b) == [notice.id])
+    }
+
+    @Test func theNodesClassifierKnowsAnOpFromANotice() throws {
+        let keys = identity(1)
+        var author = OpAuthor(keyPair: keys)
+        let genesis = author.createTeam(name: "crew", nonce: [1], wallMs: 1_800_000_000_000)
+        #expect(GossipPayloadCoding.carriesOp(GossipPayloadCoding.encode(genesis)))
+        #expect(!GossipPayloadCoding.carriesOp(GossipPayloadCoding.encode(notice: "hello")))
+        #expect(!GossipPayloadCoding.carriesOp([]))
     }
 }
 

@@ -76,6 +76,20 @@ enum MeshCoreRNG {
         #expect(report.failures == [])
     }
 
+    /// DESIGN.md section 4: after a partition, bandwidth follows the difference. Counted from
+    /// outside the nodes, every repair byte of every layer from the heal to convergence.
+    @Test(arguments: [1, 2] as [UInt64]) func aHealCostsAboutWhatWasMissingNotAFlood(seed: UInt64) throws {
+        let report = Simulator(scenario: try shipped("team-partition"), seed: seed).run()
+        #expect(report.failures == [])
+        guard let heal = report.team?.healRepair else {
+            Issue.record("the team-partition scenario heals: its repair must be measured")
+            return
+        }
+        #expect(heal.missingBytes > 50_000, "the partition kept real ops apart")
+        #expect(heal.ratio <= 1.2, "\(heal)")
+        #expect(heal.routerCopyBytes < heal.missingBytes / 20, "old ops are anti-entropy's to repair, not flooded: \(heal)")
+    }
+
     @Test func observationsFlagDuplicatesAndMemory() throws {
         var s = try scenario(minimal)
         s.workload.broadcasts = 1
