@@ -6,8 +6,10 @@ import Wire
 public struct ReplicationConfiguration: Sendable, Equatable {
     /// Every interval, each team syncs with one random reachable member.
     public var syncInterval: Duration = .seconds(10)
-    /// A sync that has not finished in this long gives way to the next peer waiting.
-    public var syncTimeout: Duration = .seconds(2)
+    /// A sync that has heard nothing from its peer for this long gives way to the next peer
+    /// waiting (each batch of a paged exchange restarts it: a long pull that keeps moving is
+    /// not cut off).
+    public var syncTimeout: Duration = .seconds(1)
     /// Most op bytes in one sync batch.
     public var batchBytes = 256 * 1024
     /// Batches larger than this are zstd-compressed (bytes).
@@ -272,7 +274,11 @@ public struct Replication: Sendable {
             if count > 0 || more {
                 receiveBatch(team: team, bytes: bytes, compressed: compressed, more: more, from: peer, effects: &effects)
             }
-            if !more {
+            if more {
+                // The peer is answering: its silence, not the pull's length, is what times out.
+                if syncing[team]?.peer == peer { syncing[team]!.until = now + configuration.syncTimeout }
+                if unanswered[team]?[peer] != nil { unanswered[team]![peer]!.until = now + configuration.syncTimeout }
+            } else {
                 unanswered[team]?[peer] = nil
                 if unanswered[team]?.isEmpty == true { unanswered[team] = nil }
                 syncDone(team, with: peer, at: now, effects: &effects)

@@ -115,6 +115,9 @@ import Wire
         #expect(after.sent(to: c).isEmpty, "c showed nothing b lacks now: it is not pulled")
     }
 
+    /// How long a pull or an announcement waits for an answer.
+    let timeout = ReplicationConfiguration().syncTimeout
+
     func vectors(_ effects: [MeshEffect], to peer: NodeID) -> Int {
         effects.sent(to: peer).filter { if case .syncVector(_, _, true) = $0 { true } else { false } }.count
     }
@@ -128,11 +131,11 @@ import Wire
         #expect(vectors(first, to: a) == 1)
         // The vector is lost. Past the timeout, a is asked once more...
         var retry: [MeshEffect] = []
-        line.cores[b]!.timer(at: .ms(2_001), reachable: [a, c], using: &rng, effects: &retry)
+        line.cores[b]!.timer(at: .zero + timeout + .milliseconds(1), reachable: [a, c], using: &rng, effects: &retry)
         #expect(vectors(retry, to: a) == 1)
         // ...and once only: a second silence waits for the periodic sync.
         var none: [MeshEffect] = []
-        line.cores[b]!.timer(at: .ms(4_002), reachable: [a, c], using: &rng, effects: &none)
+        line.cores[b]!.timer(at: .zero + timeout * 2 + .milliseconds(2), reachable: [a, c], using: &rng, effects: &none)
         #expect(vectors(none, to: a) == 0)
     }
 
@@ -153,10 +156,10 @@ import Wire
 
         // c's answer is lost: c hears the vector once more, then no more.
         var again: [MeshEffect] = []
-        line.cores[b]!.timer(at: .ms(2_011), reachable: [a, c], using: &rng, effects: &again)
+        line.cores[b]!.timer(at: .ms(11) + timeout, reachable: [a, c], using: &rng, effects: &again)
         #expect(vectors(again, to: c) == 1)
         var done: [MeshEffect] = []
-        line.cores[b]!.timer(at: .ms(4_100), reachable: [a, c], using: &rng, effects: &done)
+        line.cores[b]!.timer(at: .ms(12) + timeout * 2, reachable: [a, c], using: &rng, effects: &done)
         #expect(vectors(done, to: c) == 0)
 
         // An answer ends the wait: a neighbour that answered is not told again.
@@ -172,11 +175,55 @@ import Wire
         var ignored: [MeshEffect] = []
         for (message, _) in reply.sent { line2.cores[b]!.receive(message, from: c, at: .ms(30), effects: &ignored) }
         var later: [MeshEffect] = []
-        line2.cores[b]!.timer(at: .ms(2_011), reachable: [a, c], using: &rng, effects: &later)
+        line2.cores[b]!.timer(at: .ms(11) + timeout, reachable: [a, c], using: &rng, effects: &later)
         #expect(vectors(later, to: c) == 0)
     }
 }
 
 extension MeshMessage {
     var isVector: Bool { if case .syncVector = self { true } else { false } }
+}
+
+/// A paged pull is timed by its peer's silence, not by its length.
+@Suite struct SyncTimeoutTests {
+    @Test func aLongPullThatKeepsMovingIsNotCutOffNorAskedTwice() {
+        var configuration = ReplicationConfiguration()
+        configuration.batchBytes = 600 // a few ops per page: the difference takes many pages
+        var a = Replication(keyPair: identity(1), configuration: configuration)
+        var b = Replication(keyPair: identity(2), configuration: configuration)
+        var broadcasts: [[UInt8]] = [], effects: [MeshEffect] = []
+        let wall: UInt64 = 1_800_000_000_000
+        guard case let .applied(genesis) = a.createTeam(name: "crew", nonce: [1], wallMs: wall, broadcasts: &broadcasts,
+                                                        effects: &effects) else { Issue.record("no team"); return }
+        _ = a.write(.addMember(publicKey: identity(2).publicKey, role: .member, invite: nil), team: genesis.id,
+                    wallMs: wall + 1, broadcasts: &broadcasts, effects: &effects)
+        for k in 0..<40 {
+            _ = a.write(.renameTeam(name: "name \(k)"), team: genesis.id, wallMs: wall + 10 + UInt64(k),
+                        broadcasts: &broadcasts, effects: &effects)
+        }
+        _ = b.receiveBroadcast(GossipPayloadCoding.encode(genesis), effects: &effects)
+
+        // Each page takes three quarters of the timeout to come back: the whole pull lasts far
+        // longer than the timeout, but no gap between pages does.
+        var rng = SeededGenerator(seed: 1)
+        var now = Instant.zero
+        var toA: [MeshEffect] = []
+        b.peerUp(a.me, at: now, effects: &toA)
+        var pages = 0
+        while !toA.sent.isEmpty, pages < 100 {
+            var toB: [MeshEffect] = []
+            for (message, _) in toA.sent { a.receive(message, from: b.me, at: now, effects: &toB) }
+            now = now + configuration.syncTimeout * 3 / 4
+            var timedOut: [MeshEffect] = []
+            b.timer(at: now, reachable: [a.me], using: &rng, effects: &timedOut)
+            #expect(timedOut.sent.isEmpty, "page \(pages): a pull that keeps moving is not retried")
+            toA = []
+            for (message, _) in toB.sent { b.receive(message, from: a.me, at: now, effects: &toA) }
+            pages += 1
+        }
+        #expect(pages > 3, "the difference took several pages")
+        #expect(b.replica(genesis.id)?.vector == a.replica(genesis.id)?.vector)
+        let missing = a.replica(genesis.id)!.log.dropFirst().reduce(0) { $0 + $1.size }
+        #expect(a.counters.syncOpBytesSent == missing, "every op was sent once")
+    }
 }
