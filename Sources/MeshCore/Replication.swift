@@ -105,16 +105,22 @@ public struct Replication: Sendable {
     /// Neighbours told this node's vector that have not answered yet, by team: one that stays
     /// silent past `syncTimeout` is told once more (the news would otherwise wait for the next
     /// periodic sync).
-    private var unanswered: [TeamID: [NodeID: Pull]] = [:]
+    private var unanswered: [TeamID: [NodeID: Wait]] = [:]
 
     public var me: NodeID { author.id }
 
-    /// A pull under way. One that times out is tried once more (`isRetry`): a lost vector or
-    /// batch would otherwise leave the gap until the next periodic sync.
-    private struct Pull {
-        var peer: NodeID
+    /// An answer awaited from a peer until `until`. A wait that runs out is tried once more
+    /// (`isRetry`): a lost vector or batch would otherwise leave the gap until the next
+    /// periodic sync.
+    private struct Wait {
         var until: Instant
         var isRetry: Bool
+    }
+
+    /// A pull under way.
+    private struct Pull {
+        var peer: NodeID
+        var wait: Wait
     }
 
     /// A peer waiting its turn to be pulled from.
@@ -145,7 +151,7 @@ public struct Replication: Sendable {
 
     /// When the next periodic sync, or the timeout of a sync under way, is due.
     public var nextDeadline: Instant? {
-        ([syncDue] + syncing.values.map { Optional($0.until) } + unanswered.values.flatMap { $0.values.map { Optional($0.until) } })
+        ([syncDue] + syncing.values.map { Optional($0.wait.until) } + unanswered.values.flatMap { $0.values.map { Optional($0.until) } })
             .compactMap { $0 }.min()
     }
 
@@ -276,7 +282,7 @@ public struct Replication: Sendable {
             }
             if more {
                 // The peer is answering: its silence, not the pull's length, is what times out.
-                if syncing[team]?.peer == peer { syncing[team]!.until = now + configuration.syncTimeout }
+                if syncing[team]?.peer == peer { syncing[team]!.wait.until = now + configuration.syncTimeout }
                 if unanswered[team]?[peer] != nil { unanswered[team]![peer]!.until = now + configuration.syncTimeout }
             } else {
                 unanswered[team]?[peer] = nil
@@ -353,9 +359,9 @@ public struct Replication: Sendable {
     /// timed out gives way to the next peer waiting, and is tried once more after them.
     public mutating func timer<R: RandomNumberGenerator>(at now: Instant, reachable: [NodeID], using rng: inout R,
                                                          effects: inout [MeshEffect]) {
-        for team in syncing.keys.sorted() where syncing[team]!.until <= now {
+        for team in syncing.keys.sorted() where syncing[team]!.wait.until <= now {
             let pull = syncing[team]!
-            if !pull.isRetry && reachable.contains(pull.peer) {
+            if !pull.wait.isRetry && reachable.contains(pull.peer) {
                 waiting[team, default: []].removeAll { $0.peer == pull.peer }
                 waiting[team, default: []].append(Turn(peer: pull.peer, theirs: nil, isRetry: true))
             }
@@ -388,7 +394,7 @@ public struct Replication: Sendable {
             }
             return
         }
-        syncing[team] = Pull(peer: peer, until: now + configuration.syncTimeout, isRetry: isRetry)
+        syncing[team] = Pull(peer: peer, wait: wait(from: now, isRetry: isRetry))
         sendVector(team: team, vector: replicas[team]!.vector, reply: true, to: peer, effects: &effects)
     }
 
@@ -413,23 +419,28 @@ public struct Replication: Sendable {
         guard let replica = replicas[team] else { return }
         for peer in neighbours where peer != source {
             sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
-            unanswered[team, default: [:]][peer] = Pull(peer: peer, until: now + configuration.syncTimeout, isRetry: false)
+            unanswered[team, default: [:]][peer] = wait(from: now, isRetry: false)
         }
     }
 
     /// Tells silent neighbours this node's vector once more; forgets those told twice.
     private mutating func retellUnanswered(at now: Instant, reachable: [NodeID], effects: inout [MeshEffect]) {
         for team in unanswered.keys.sorted() {
-            for peer in unanswered[team]!.keys.sorted() where unanswered[team]![peer]!.until <= now {
-                if !unanswered[team]![peer]!.isRetry, reachable.contains(peer), let replica = replicas[team] {
+            var waits = unanswered[team]!
+            for (peer, wait) in waits.sorted(by: { $0.key < $1.key }) where wait.until <= now {
+                if !wait.isRetry, reachable.contains(peer), let replica = replicas[team] {
                     sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
-                    unanswered[team]![peer] = Pull(peer: peer, until: now + configuration.syncTimeout, isRetry: true)
+                    waits[peer] = self.wait(from: now, isRetry: true)
                 } else {
-                    unanswered[team]![peer] = nil
+                    waits[peer] = nil
                 }
             }
-            if unanswered[team]!.isEmpty { unanswered[team] = nil }
+            unanswered[team] = waits.isEmpty ? nil : waits
         }
+    }
+
+    private func wait(from now: Instant, isRetry: Bool) -> Wait {
+        Wait(until: now + configuration.syncTimeout, isRetry: isRetry)
     }
 
     private mutating func sendDone(_ team: TeamID, to peer: NodeID, effects: inout [MeshEffect]) {

@@ -11,23 +11,21 @@ import Wire
 /// Sizes are of envelopes as serialized (`MeshMessage.serialized()`), before the link's
 /// framing and its 16-byte tag.
 struct HealRepair {
-    /// Ops some running node held at the heal.
-    private(set) var existing: Set<OpID> = []
+    /// The size of every op some running node held at the heal.
+    private var existing: [OpID: Int] = [:]
     /// For each running node, the bytes of the ops in `existing` it lacked.
     private(set) var missingBytes = 0
     private(set) var routerCopyBytes = 0
     private(set) var routerControlBytes = 0
     private(set) var syncBytes = 0
-    private(set) var open = true
+    private var open = true
 
     /// - Parameter logs: the op log of every running node at the heal.
     init(logs: [[SignedOp]]) {
-        var size: [OpID: Int] = [:]
-        for log in logs { for op in log { size[op.id] = op.size } }
-        existing = Set(size.keys)
-        let total = size.values.reduce(0, +)
+        for log in logs { for op in log { existing[op.id] = op.size } }
+        let total = existing.values.reduce(0, +)
         for log in logs {
-            missingBytes += total - Set(log.map(\.id)).reduce(0) { $0 + size[$1]! }
+            missingBytes += total - Set(log.map(\.id)).reduce(0) { $0 + existing[$1]! }
         }
     }
 
@@ -35,7 +33,9 @@ struct HealRepair {
         guard open else { return }
         switch message {
         case let .gossip(frame):
-            guard let op = try? GossipPayloadCoding.decode(frame.payload), existing.contains(op.id) else { return }
+            // Decode only broadcasts that carry an op (the check is one byte).
+            guard GossipPayloadCoding.carriesOp(frame.payload), let op = try? GossipPayloadCoding.decode(frame.payload),
+                  existing[op.id] != nil else { return }
             routerCopyBytes += message.serialized().count
         case .digest, .iHave, .want:
             routerControlBytes += message.serialized().count
@@ -48,7 +48,6 @@ struct HealRepair {
 
     /// Every replica agrees: what follows is not repair.
     mutating func close() { open = false }
-
 }
 
 /// What `HealRepair` measured, for reports.

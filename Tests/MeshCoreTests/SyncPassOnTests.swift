@@ -48,6 +48,18 @@ import Wire
             }
         }
 
+        /// b pulls from a, a answers at once, and its batch reaches b at 10 ms: what b sends then.
+        mutating func bPullsFromA() -> [MeshEffect] {
+            let (a, b, c) = (ids[0], ids[1], ids[2])
+            var pull: [MeshEffect] = [], answer: [MeshEffect] = [], news: [MeshEffect] = []
+            cores[b]!.peerUp(a, at: .zero, effects: &pull)
+            for (message, _) in pull.sent { cores[a]!.receive(message, from: b, at: .zero, effects: &answer) }
+            for (message, _) in answer.sent {
+                cores[b]!.receive(message, from: a, at: .ms(10), neighbours: [a, c], effects: &news)
+            }
+            return news
+        }
+
         /// Delivers `effects` of `from`, and everything they cause, until the line is quiet.
         mutating func run(_ effects: [MeshEffect], from: NodeID) {
             var queue: [(NodeID, NodeID, MeshMessage)] = effects.sent.map { (from, $0.1, $0.0) }
@@ -143,14 +155,7 @@ import Wire
         var line = Line(writes: 3, wall: wall)
         let (a, b, c) = (line.ids[0], line.ids[1], line.ids[2])
         var rng = SeededGenerator(seed: 1)
-        var pull: [MeshEffect] = []
-        line.cores[b]!.peerUp(a, at: .zero, effects: &pull)
-        var answer: [MeshEffect] = []
-        for (message, _) in pull.sent { line.cores[a]!.receive(message, from: b, at: .zero, effects: &answer) }
-        var news: [MeshEffect] = []
-        for (message, _) in answer.sent {
-            line.cores[b]!.receive(message, from: a, at: .ms(10), neighbours: [a, c], effects: &news)
-        }
+        let news = line.bPullsFromA()
         #expect(vectors(news, to: c) == 1, "b pulled news and tells c")
         #expect(vectors(news, to: a) == 0, "not the peer the news came from")
 
@@ -164,12 +169,7 @@ import Wire
 
         // An answer ends the wait: a neighbour that answered is not told again.
         var line2 = Line(writes: 3, wall: wall)
-        var pull2: [MeshEffect] = [], answer2: [MeshEffect] = [], news2: [MeshEffect] = []
-        line2.cores[b]!.peerUp(a, at: .zero, effects: &pull2)
-        for (message, _) in pull2.sent { line2.cores[a]!.receive(message, from: b, at: .zero, effects: &answer2) }
-        for (message, _) in answer2.sent {
-            line2.cores[b]!.receive(message, from: a, at: .ms(10), neighbours: [a, c], effects: &news2)
-        }
+        let news2 = line2.bPullsFromA()
         var reply: [MeshEffect] = []
         for (message, _) in news2.sent where message.isVector { line2.cores[c]!.receive(message, from: b, at: .ms(20), effects: &reply) }
         var ignored: [MeshEffect] = []
