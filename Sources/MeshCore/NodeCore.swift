@@ -82,8 +82,10 @@ public struct NodeCore: Sendable {
             let routed = effects.count
             router.receive(message, from: peer, at: now, effects: &effects)
             takeOps(from: routed, effects: &effects)
-            replication.receive(message, from: peer, at: now, neighbours: router.reachableNeighbours, effects: &effects)
-            chunks.receive(message, from: peer, at: now, reachable: router.reachableNeighbours, effects: &effects)
+            // Once per message: replication and chunk sync do not change who is reachable.
+            let reachable = router.reachableNeighbours
+            replication.receive(message, from: peer, at: now, neighbours: reachable, effects: &effects)
+            chunks.receive(message, from: peer, at: now, reachable: reachable, effects: &effects)
         case let .broadcast(payload):
             router.broadcast(payload, at: now, effects: &effects)
         case .timer:
