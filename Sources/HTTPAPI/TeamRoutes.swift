@@ -31,12 +31,13 @@ struct TeamRoutes: Sendable {
         api.post("") { request, context -> EditedResponse<TeamView> in
             let body = try await request.decode(as: CreateRequest.self, context: context)
             let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !name.isEmpty else { throw APIError.badRequest("a team needs a name") }
+            try APIError.checkLimits(.renameTeam(name: name))
             switch await node.createTeam(name: name) {
             case let .applied(op), let .conflict(op, _):
                 guard let state = await node.team(op.id) else { throw APIError(.internalServerError, "storage", "the team was not kept") }
                 return EditedResponse(status: .created, response: Self.view(state))
             case let .refused(_, why): throw APIError.badRequest(why)
+            case let .invalid(v): throw APIError.limit(v)
             case let .noSuchTeam(id): throw APIError.notFound("no team \(id)")
             }
         }

@@ -57,17 +57,21 @@ struct VaultRoutes: Sendable {
             guard let sealed = Data(base64Encoded: body.name), sealed.count >= 28 else {
                 throw APIError.badRequest("name must be a sealed vault entry (base64), not a readable name: the node takes ciphertext only")
             }
+            guard body.chunks.count <= OpLimits.chunksPerBlob else {
+                throw APIError.limit(OpLimitViolation(field: "chunks", limit: "at most \(OpLimits.chunksPerBlob) chunks", found: "\(body.chunks.count) chunks"))
+            }
             let chunks = try body.chunks.map { try APIRequestContext.opID($0, "chunk") }
-            guard chunks.count <= 1 << 20 else { throw APIError.badRequest("too many chunks") }
             let missing = try services.chunks.missing(team: team.description, ids: chunks.map(\.description))
             guard missing.isEmpty else {
                 throw APIError(.conflict, "chunks_missing", "upload these chunks first: \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? " and \(missing.count - 5) more" : "")")
             }
             let meta = BlobMetadata(blob: OpID(bytes: Sodium.randomBytes(count: 32))!, name: body.name, size: body.size, chunks: chunks, chunkSize: body.chunkSize)
+            try APIError.checkLimits(.putBlob(meta))
             switch await node.write(.putBlob(meta), team: team) {
             case .applied, .conflict:
                 return EditedResponse(status: .created, response: try await file(meta.blob, team: team))
             case let .refused(reason, why): throw APIError(.badRequest, "refused_" + reason.rawValue.replacingOccurrences(of: "-", with: "_"), why)
+            case let .invalid(v): throw APIError.limit(v)
             case .noSuchTeam: throw APIError.notFound("no team \(team) on this node")
             }
         }
@@ -83,6 +87,7 @@ struct VaultRoutes: Sendable {
             switch await node.write(.deleteBlob(blob), team: team) {
             case .applied, .conflict: return view
             case let .refused(_, why): throw APIError(.forbidden, "refused", why)
+            case let .invalid(v): throw APIError.limit(v)
             case .noSuchTeam: throw APIError.notFound("no team \(team) on this node")
             }
         }

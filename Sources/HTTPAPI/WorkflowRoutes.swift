@@ -99,6 +99,7 @@ struct WorkflowRoutes: Sendable {
         do { return try await body() } catch {
             switch error {
             case let .badInput(m): throw APIError.badRequest(m)
+            case let .limit(v): throw APIError.limit(v)
             case let .notFound(m): throw APIError.notFound(m)
             case let .refused(reason, _): throw APIError(.forbidden, "refused_" + reason.replacingOccurrences(of: "-", with: "_"), error.description)
             case let .conflict(m): throw APIError(.conflict, "conflict", m)

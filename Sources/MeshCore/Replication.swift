@@ -55,6 +55,8 @@ public enum WriteOutcome: Sendable, Equatable {
     case conflict(SignedOp, Conflict)
     /// Not written: the rules refuse it (nothing was logged).
     case refused(Rejection.Reason, String)
+    /// Not written: it breaks a limit of `OpLimits` (nothing was signed).
+    case invalid(OpLimitViolation)
     case noSuchTeam(TeamID)
 }
 
@@ -163,6 +165,7 @@ public struct Replication: Sendable {
         guard replicas.count < configuration.maxTeams else {
             return .refused(.invalid, "this node keeps at most \(configuration.maxTeams) teams")
         }
+        do { try OpValidator.validate(.createTeam(name: name, nonce: nonce)) } catch { return .invalid(error) }
         let genesis = author.createTeam(name: name, nonce: nonce, wallMs: wallMs)
         guard let replica = try? TeamReplica(genesis: genesis, limits: configuration.replicaLimits) else {
             return .refused(.invalid, "cannot create the team")
@@ -181,6 +184,12 @@ public struct Replication: Sendable {
     public mutating func write(_ operation: TeamOperation, team: TeamID, wallMs: UInt64, unchecked: Bool = false,
                                broadcasts: inout [[UInt8]], effects: inout [MeshEffect]) -> WriteOutcome {
         guard var replica = replicas[team] else { return .noSuchTeam(team) }
+        // Nothing that a decoder would refuse is ever signed: an op this node cannot read back
+        // would stop it at its next start and be refused by every peer.
+        do { try OpValidator.validate(operation) } catch {
+            counters.writesRefused += 1
+            return .invalid(error)
+        }
         let op = author.write(operation, in: replica, wallMs: wallMs)
         if !unchecked {
             if case let .rejected(reason, detail) = replica.state.check(op) {

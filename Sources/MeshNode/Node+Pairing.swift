@@ -40,6 +40,7 @@ extension Node {
             switch await write(.createInvite(role: role, expiresWallMs: nowMs + lifetimeMs), team: team) {
             case let .applied(op), let .conflict(op, _): grant = TeamGrant(team: team, role: role, inviteOp: op.id)
             case let .refused(_, why): throw .teamRefused(why)
+            case let .invalid(violation): throw .teamRefused(violation.description)
             case .noSuchTeam: throw .noSuchTeam(team)
             }
         }
@@ -177,6 +178,8 @@ extension Node {
         case let .refused(_, why):
             logger.warning("paired, but the team grant was refused: \(why)", metadata: ["joiner": "\(peer.node.short)"])
             return PairResult(accepted: true, message: "paired, but not added to the team: \(why)")
+        case let .invalid(violation):
+            return PairResult(accepted: true, message: "paired, but not added to the team: \(violation)")
         case .noSuchTeam:
             return PairResult(accepted: true, message: "paired, but the team no longer exists here")
         }

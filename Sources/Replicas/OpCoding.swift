@@ -3,13 +3,9 @@ import Sodium
 import SwiftProtobuf
 import Wire
 
-/// Conversion between `OpBody` and the `OpBody` message of Protocol/replicas.proto, with the
-/// limits every reader enforces (PROTOCOL.md section 7.1).
+/// Conversion between `OpBody` and the `OpBody` message of Protocol/replicas.proto. Every
+/// decoded operation passes `OpValidator` (the limits of `OpLimits`, PROTOCOL.md section 7.1).
 enum OpCoding {
-    static let maxNameBytes = 200
-    static let maxTitleBytes = 1000
-    static let maxStages = 32
-    static let maxChunks = 1 << 20
 
     static func encode(_ body: OpBody) -> [UInt8] {
         var m = Elohim_Replicas_V1_OpBody()
@@ -32,6 +28,9 @@ enum OpCoding {
         guard m.seq >= 1 else { throw .badField("seq", reason: "starts at 1") }
         let team: TeamID? = m.team.isEmpty ? nil : try opID(m.team, "team")
         let operation = try decode(m.op)
+        do { try OpValidator.validate(operation) } catch {
+            throw .badField("\(operation.name).\(error.field)", reason: "must be \(error.limit); it is \(error.found)")
+        }
         if case .createTeam = operation {
             guard team == nil else { throw .badField("team", reason: "must be empty in create-team") }
         } else if team == nil {
@@ -141,9 +140,9 @@ enum OpCoding {
     private static func decode(_ t: Elohim_Replicas_V1_TeamOp) throws(OpError) -> TeamOperation {
         switch t.kind {
         case let .createTeam(m)?:
-            return .createTeam(name: try text(m.name, "create_team.name", max: maxNameBytes), nonce: m.nonce.byteArray)
+            return .createTeam(name: m.name, nonce: m.nonce.byteArray)
         case let .renameTeam(m)?:
-            return .renameTeam(name: try text(m.name, "rename_team.name", max: maxNameBytes))
+            return .renameTeam(name: m.name)
         case let .addMember(m)?:
             guard let key = Ed25519PublicKey(bytes: m.publicKey.byteArray) else {
                 throw .badField("add_member.public_key", reason: "must be 32 bytes")
@@ -163,20 +162,21 @@ enum OpCoding {
         case let .approvePromotion(m)?:
             return .approvePromotion(request: try opID(m.request, "approve_promotion.request"))
         case let .defineWorkflow(m)?:
-            guard (1...maxStages).contains(m.stages.count) else {
-                throw .badField("define_workflow.stages", reason: "needs 1 to \(maxStages) stages")
+            // Checked before the stages are read, so a huge list costs nothing.
+            guard (1...OpLimits.stages).contains(m.stages.count) else {
+                throw .badField("define-workflow.stages", reason: "must be 1 to \(OpLimits.stages) stages; it is \(m.stages.count)")
             }
             var stages: [StageDefinition] = []
             for s in m.stages {
                 var roles: [Role] = []
                 for r in s.roles { roles.append(try role(r, "stage.roles")) }
-                stages.append(StageDefinition(name: try text(s.name, "stage.name", max: maxNameBytes), roles: roles,
+                stages.append(StageDefinition(name: s.name, roles: roles,
                                               slaSeconds: s.slaSeconds == 0 ? nil : s.slaSeconds))
             }
-            return .defineWorkflow(name: try text(m.name, "define_workflow.name", max: maxNameBytes), stages: stages)
+            return .defineWorkflow(name: m.name, stages: stages)
         case let .createItem(m)?:
             return .createItem(workflow: try opID(m.workflow, "create_item.workflow"),
-                               title: try text(m.title, "create_item.title", max: maxTitleBytes), priority: m.priority)
+                               title: m.title, priority: m.priority)
         case let .claimItem(m)?:
             return .claimItem(try opID(m.item, "claim_item.item"), base: try opID(m.base, "claim_item.base"))
         case let .startItem(m)?:
@@ -186,12 +186,14 @@ enum OpCoding {
         case let .setPriority(m)?:
             return .setPriority(try opID(m.item, "set_priority.item"), m.priority)
         case let .putBlob(m)?:
-            guard m.chunks.count <= maxChunks else { throw .badField("put_blob.chunks", reason: "more than \(maxChunks)") }
+            guard m.chunks.count <= OpLimits.chunksPerBlob else {
+                throw .badField("put-blob.chunks", reason: "must be at most \(OpLimits.chunksPerBlob) chunks; it is \(m.chunks.count)")
+            }
             var chunks: [BlobID] = []
             chunks.reserveCapacity(m.chunks.count)
             for c in m.chunks { chunks.append(try opID(c, "put_blob.chunks")) }
             return .putBlob(BlobMetadata(blob: try opID(m.blob, "put_blob.blob"),
-                                         name: try text(m.name, "put_blob.name", max: maxTitleBytes),
+                                         name: m.name,
                                          size: m.size, chunks: chunks, chunkSize: m.chunkSize))
         case let .deleteBlob(m)?:
             return .deleteBlob(try opID(m.blob, "delete_blob.blob"))
@@ -229,10 +231,5 @@ enum OpCoding {
     private static func nodeID(_ d: Data, _ field: String) throws(OpError) -> NodeID {
         guard let id = NodeID(bytes: d.byteArray) else { throw .badField(field, reason: "must be 20 bytes") }
         return id
-    }
-
-    private static func text(_ s: String, _ field: String, max: Int) throws(OpError) -> String {
-        guard s.utf8.count <= max else { throw .badField(field, reason: "longer than \(max) bytes") }
-        return s
     }
 }

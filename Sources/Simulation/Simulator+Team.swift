@@ -183,7 +183,7 @@ extension Simulator {
             }
             teamObservations.acked.append((op, i))
             if case .conflict = outcome { teamObservations.conflictsAtWrite += 1 }
-        case .refused:
+        case .refused, .invalid:
             teamObservations.refusedWrites += 1
         case .noSuchTeam:
             teamObservations.skippedWrites += 1

@@ -69,12 +69,12 @@ import Testing
     }
 
     @Test(arguments: [
-        ("/items", #"{"workflow": "WF", "title": "x", "priority": 12}"#, 400, "priority is 0"),
-        ("/items", #"{"workflow": "WF", "title": "   ", "priority": 1}"#, 400, "a title is 1 to 200"),
+        ("/items", #"{"workflow": "WF", "title": "x", "priority": 12}"#, 400, "priority must be 0 to 9; it is 12"),
+        ("/items", #"{"workflow": "WF", "title": "   ", "priority": 1}"#, 400, "title must be 1 to 1000 bytes (UTF-8); it is empty"),
         ("/items", #"{"workflow": "nothex", "title": "x"}"#, 400, "a workflow ID is 64 hex digits"),
         ("/items", #"{"workflow": "\#(String(repeating: "0", count: 64))", "title": "x"}"#, 404, "no workflow"),
         ("/items", #"{"title": "x"}"#, 400, "workflow"),
-        ("/workflows", #"{"name": "w", "stages": []}"#, 400, "1 to 20 stages"),
+        ("/workflows", #"{"name": "w", "stages": []}"#, 400, "stages must be 1 to 32 stages; it is 0"),
         ("/workflows", #"{"name": "w", "stages": [{"name": "s", "roles": ["boss"]}]}"#, 400, "unknown role 'boss'"),
         ("/workflows", #"{"name": "w", "stages": [{"name": "s", "roles": ["member"], "slaSeconds": 0}]}"#, 400, "slaSeconds must be"),
         ("/items/" + String(repeating: "0", count: 64) + "/fly", "", 404, "use claim, start or complete"),

@@ -52,6 +52,24 @@ import Wire
                       broadcasts: &broadcasts) == .noSuchTeam(OpID(bytes: [UInt8](repeating: 0, count: 32))!))
     }
 
+    /// The edges issue: a write that breaks a limit is refused before it is signed, so the node
+    /// never holds an op it would refuse to read back (and that peers would refuse).
+    @Test func aWriteOverALimitIsNeverSignedNorLogged() {
+        var r = core(1)
+        let team = createTeam(&r)
+        var effects: [MeshEffect] = [], broadcasts: [[UInt8]] = []
+        let outcome = write(&r, .renameTeam(name: "e" + String(repeating: "\u{0301}", count: 1500)), team: team, effects: &effects,
+                            broadcasts: &broadcasts)
+        #expect(outcome == .invalid(OpLimitViolation(field: "name", limit: "1 to 200 bytes (UTF-8)", found: "3001 bytes")))
+        #expect(effects.isEmpty && broadcasts.isEmpty)
+        #expect(r.replica(team)?.opCount == 1)
+        #expect(r.replica(team)?.vector[r.me] == 1, "no sequence number was used")
+        var created: [MeshEffect] = []
+        #expect(r.createTeam(name: "", nonce: [1], wallMs: wall, broadcasts: &broadcasts, effects: &created)
+            == .invalid(OpLimitViolation(field: "name", limit: "1 to 200 bytes (UTF-8)", found: "empty")))
+        #expect(created.isEmpty && r.teamIDs == [team])
+    }
+
     /// Sends every `.send` in `effects` from `from` to `to` and returns what `to` produced.
     func deliver(_ effects: [MeshEffect], from: (NodeID, Replication), to: inout Replication) -> [MeshEffect] {
         var out: [MeshEffect] = []

@@ -24,7 +24,7 @@ import Wire
             .revokeInvite(x), .requestPromotion, .approvePromotion(request: x),
             .defineWorkflow(name: "w", stages: [StageDefinition(name: "s", roles: [.member, .admin], slaSeconds: 60),
                                                 StageDefinition(name: "t", roles: [], slaSeconds: nil)]),
-            .createItem(workflow: x, title: "fix pump", priority: -3), .claimItem(x, base: x), .startItem(x, base: x),
+            .createItem(workflow: x, title: "fix pump", priority: 3), .claimItem(x, base: x), .startItem(x, base: x),
             .completeItem(x, base: x), .setPriority(x, 7),
             .putBlob(BlobMetadata(blob: x, name: "f", size: 10, chunks: [x, x], chunkSize: 5)), .deleteBlob(x),
         ]
@@ -51,7 +51,7 @@ import Wire
         var f = TeamFixture()
         let long = String(repeating: "x", count: 201)
         let op = f.authors[0].write(.renameTeam(name: long), in: f.replica, wallMs: 5000)
-        #expect(throws: OpError.badField("rename_team.name", reason: "longer than 200 bytes")) {
+        #expect(throws: OpError.badField("rename-team.name", reason: "must be 1 to 200 bytes (UTF-8); it is 201 bytes")) {
             try SignedOp(serialized: op.serialized)
         }
     }

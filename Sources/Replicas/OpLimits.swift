@@ -1,0 +1,117 @@
+/// The limits every op keeps, in the units they are counted in (PROTOCOL.md section 7.1).
+///
+/// One table for every edge: `OpValidator` applies it before a local op is signed and when an
+/// op is decoded, and the HTTP API refuses a request that would break it with the same
+/// numbers (Protocol/openapi.yaml states them as `x-max-bytes`; a test holds the two together).
+/// Text is measured in UTF-8 bytes, never in characters: one character can be thousands of
+/// bytes (a letter followed by combining accents), and bytes are what a replica stores.
+public enum OpLimits {
+    /// A team, workflow or stage name: 1 to 200 bytes.
+    public static let nameBytes = 200
+    /// A work item's title: 1 to 1,000 bytes.
+    public static let titleBytes = 1000
+    /// A vault entry's sealed name (base64 of nonce, ciphertext and tag): at most 1,000 bytes.
+    public static let sealedNameBytes = 1000
+    /// The random nonce that makes two teams of the same name distinct: at most 64 bytes.
+    public static let teamNonceBytes = 64
+    /// Stages of one workflow: 1 to 32.
+    public static let stages = 32
+    /// A work item's priority: 0 (lowest) to 9 (highest).
+    public static let priority: ClosedRange<Int32> = 0...9
+    /// A stage's SLA: 1 second to 30 days.
+    public static let slaSeconds: ClosedRange<UInt64> = 1...(30 * 86_400)
+    /// Chunks of one vault file (at 512 KiB a chunk: 512 GiB).
+    public static let chunksPerBlob = 1 << 20
+    /// A vault chunk's plaintext size: 1 byte to 4 MiB.
+    public static let chunkSize: ClosedRange<UInt32> = 1...(4 << 20)
+}
+
+/// Why an op breaks a limit: the field (as the HTTP API and the op's JSON name it), what the
+/// limit is, and what was found. Its `description` is a sentence for the person who typed it.
+public struct OpLimitViolation: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The field, e.g. `title` or `stages[2].name`.
+    public var field: String
+    /// The limit as a user reads it, e.g. `1 to 1000 bytes`.
+    public var limit: String
+    /// What was found, e.g. `3001 bytes`.
+    public var found: String
+
+    public init(field: String, limit: String, found: String) {
+        self.field = field
+        self.limit = limit
+        self.found = found
+    }
+
+    public var description: String { "\(field) must be \(limit); it is \(found)" }
+}
+
+/// The one validator every op passes: before a local op is signed (`Replication`) and when an
+/// op is decoded from bytes (`OpCoding`). It checks sizes and ranges only; who may do what is
+/// the rules' business (`TeamRules`).
+public enum OpValidator {
+    /// Throws the first limit `operation` breaks.
+    public static func validate(_ operation: TeamOperation) throws(OpLimitViolation) {
+        switch operation {
+        case let .createTeam(name, nonce):
+            try text(name, "name", max: OpLimits.nameBytes)
+            guard nonce.count <= OpLimits.teamNonceBytes else {
+                throw OpLimitViolation(field: "nonce", limit: "at most \(OpLimits.teamNonceBytes) bytes", found: "\(nonce.count) bytes")
+            }
+        case let .renameTeam(name):
+            try text(name, "name", max: OpLimits.nameBytes)
+        case let .defineWorkflow(name, stages):
+            try text(name, "name", max: OpLimits.nameBytes)
+            guard (1...OpLimits.stages).contains(stages.count) else {
+                throw OpLimitViolation(field: "stages", limit: "1 to \(OpLimits.stages) stages", found: "\(stages.count) stages")
+            }
+            for (k, stage) in stages.enumerated() {
+                try text(stage.name, "stages[\(k)].name", max: OpLimits.nameBytes)
+                guard stage.roles.count <= Role.allCases.count else {
+                    throw OpLimitViolation(field: "stages[\(k)].roles", limit: "at most \(Role.allCases.count) roles",
+                                           found: "\(stage.roles.count) roles")
+                }
+                if let sla = stage.slaSeconds, !OpLimits.slaSeconds.contains(sla) {
+                    throw OpLimitViolation(field: "stages[\(k)].slaSeconds",
+                                           limit: "\(OpLimits.slaSeconds.lowerBound) to \(OpLimits.slaSeconds.upperBound) seconds (30 days)",
+                                           found: "\(sla)")
+                }
+            }
+        case let .createItem(_, title, priority):
+            try text(title, "title", max: OpLimits.titleBytes)
+            try self.priority(priority)
+        case let .setPriority(_, priority):
+            try self.priority(priority)
+        case let .putBlob(meta):
+            try text(meta.name, "name", max: OpLimits.sealedNameBytes)
+            guard meta.chunks.count <= OpLimits.chunksPerBlob else {
+                throw OpLimitViolation(field: "chunks", limit: "at most \(OpLimits.chunksPerBlob) chunks", found: "\(meta.chunks.count) chunks")
+            }
+            guard OpLimits.chunkSize.contains(meta.chunkSize) else {
+                throw OpLimitViolation(field: "chunkSize", limit: "1 to \(OpLimits.chunkSize.upperBound) bytes", found: "\(meta.chunkSize)")
+            }
+            // The chunks must hold the file: a size beyond them is a lie that a reader would trust.
+            let capacity = UInt64(meta.chunks.count) * UInt64(meta.chunkSize)
+            guard meta.size <= capacity else {
+                throw OpLimitViolation(field: "size", limit: "at most chunks × chunkSize (\(capacity) bytes)", found: "\(meta.size) bytes")
+            }
+        case .addMember, .removeMember, .setRole, .createInvite, .revokeInvite, .requestPromotion, .approvePromotion,
+             .claimItem, .startItem, .completeItem, .deleteBlob:
+            // Fixed-size fields only, checked by their decoding.
+            break
+        }
+    }
+
+    /// 1 to `max` bytes of UTF-8.
+    static func text(_ s: String, _ field: String, max: Int) throws(OpLimitViolation) {
+        let bytes = s.utf8.count
+        guard (1...max).contains(bytes) else {
+            throw OpLimitViolation(field: field, limit: "1 to \(max) bytes (UTF-8)", found: bytes == 0 ? "empty" : "\(bytes) bytes")
+        }
+    }
+
+    static func priority(_ p: Int32) throws(OpLimitViolation) {
+        guard OpLimits.priority.contains(p) else {
+            throw OpLimitViolation(field: "priority", limit: "\(OpLimits.priority.lowerBound) to \(OpLimits.priority.upperBound)", found: "\(p)")
+        }
+    }
+}
