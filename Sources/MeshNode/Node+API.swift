@@ -52,7 +52,8 @@ extension Node {
                         gossip: core.router.counters, liveness: core.liveness.counters,
                         replication: core.replication.counters, chunks: core.chunks.counters,
                         chunksOutstanding: core.chunks.outstanding, footprint: core.footprint,
-                        limitsHit: limitsHit.map { LimitCount(limit: "\($0.key)", hits: $0.value) }.sorted { $0.limit < $1.limit })
+                        limitsHit: limitsHit.map { LimitCount(limit: "\($0.key)", hits: $0.value) }.sorted { $0.limit < $1.limit },
+                        quarantine: (try? database.quarantineSummary()).map { QuarantineReport(rows: $0.count, latest: $0.latest) })
     }
 
     /// The latest notices, newest last.
@@ -110,6 +111,14 @@ public struct NodeDiagnostics: Sendable, Codable {
     public var footprint: NodeCore.Footprint
     /// Each limit hit at least once since start, by name.
     public var limitsHit: [LimitCount]
+    /// Stored rows set aside because they failed verification at a start (nil when unreadable).
+    public var quarantine: QuarantineReport?
+}
+
+/// What /diagnostics says of the quarantine: how many rows, and the latest reasons.
+public struct QuarantineReport: Sendable, Codable, Equatable {
+    public var rows: Int
+    public var latest: [QuarantinedRow]
 }
 
 public struct LimitCount: Sendable, Codable, Equatable {

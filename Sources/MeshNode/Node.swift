@@ -79,8 +79,10 @@ public actor Node: Service {
         (events, eventContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
 
         let restored: NodeCore.Restored
+        var quarantined: [QuarantinedRow] = []
         do {
-            restored = try NodeCore.Restored(from: database, seenMaxAge: configuration.gossip.seenMaxAge, nowMs: Self.wallClockMs())
+            restored = try NodeCore.Restored(from: database, seenMaxAge: configuration.gossip.seenMaxAge, nowMs: Self.wallClockMs(),
+                                             quarantined: &quarantined)
         } catch let error as StorageError {
             throw .storage(error)
         } catch {
@@ -91,6 +93,10 @@ public actor Node: Service {
             desk = PairingDesk(identity: identity, book: InviteBook(invites: try database.loadInvites()))
         } catch {
             throw .storage(.cannotOpen(database.path, reason: "cannot read the pairing codes: \(error)"))
+        }
+        for row in quarantined {
+            logger.error("a stored row failed verification and was set aside (table quarantine); peers will refill what it held",
+                         metadata: ["table": "\(row.table)", "reason": "\(row.reason)"])
         }
         let teams = core.replication.teamIDs
         logger.info("node opened", metadata: [

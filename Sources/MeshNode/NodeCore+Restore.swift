@@ -8,7 +8,7 @@ extension NodeCore.Restored {
     /// What the node persisted before it stopped: incarnation, broadcast counter, recent gossip
     /// messages (those younger than `seenMaxAge` by the wall clock; older ones are deleted) and
     /// every team's op log.
-    init(from database: NodeDatabase, seenMaxAge: Duration, nowMs: UInt64) throws {
+    init(from database: NodeDatabase, seenMaxAge: Duration, nowMs: UInt64, quarantined: inout [QuarantinedRow]) throws {
         let incarnation = try database.meta("incarnation").flatMap(UInt64.init)
         let nextSeq = try database.meta("next_broadcast_seq").flatMap(UInt64.init) ?? 0
         let cutoff = Int64(nowMs) - seenMaxAge.nanoseconds / 1_000_000
@@ -19,7 +19,9 @@ extension NodeCore.Restored {
                 return f
             }
         }
-        self.init(incarnation: incarnation, nextBroadcastSeq: nextSeq, messages: frames, teamLogs: try database.loadLogs())
+        let loaded = try database.loadLogs(nowMs: nowMs)
+        quarantined = loaded.quarantined
+        self.init(incarnation: incarnation, nextBroadcastSeq: nextSeq, messages: frames, teamLogs: loaded.logs)
     }
 }
 

@@ -152,6 +152,30 @@ extension NodeDatabase {
             try db.execute(sql: "UPDATE vault_chunks SET stored_at = ?", arguments: [Int64(Node.wallClockMs())])
         }
 
+        // Rows that failed verification at start (an op whose signature or limits do not hold),
+        // moved aside rather than stopping the node: kept for a human to look at, counted on
+        // /diagnostics; peers refill what the node then lacks by sync.
+        migrator.registerMigration("2026-12-02 quarantine") { db in
+            try db.create(table: "quarantine") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("source_table", .text).notNull()
+                t.column("data", .blob).notNull()
+                t.column("reason", .text).notNull()
+                t.column("at_ms", .integer).notNull()
+            }
+        }
+
+        // Sessions that end before their 24 hours: a per-account token version (bumped by a
+        // password change or "sign out everywhere", checked on every request), and single
+        // tokens signed out (kept until they would have expired anyway).
+        migrator.registerMigration("2026-12-02 sessions") { db in
+            try db.alter(table: "accounts") { t in t.add(column: "token_version", .integer).notNull().defaults(to: 0) }
+            try db.create(table: "revoked_tokens") { t in
+                t.primaryKey("jti", .text)
+                t.column("expires_ms", .integer).notNull().indexed()
+            }
+        }
+
         return migrator
     }
 }

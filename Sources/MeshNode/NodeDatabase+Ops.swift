@@ -22,26 +22,66 @@ extension NodeDatabase {
         }
     }
 
-    /// Every team's log, genesis first, teams by ID. Each op's signature is verified again:
-    /// a damaged row stops the start rather than feeding a wrong state.
-    public func loadLogs() throws -> [[SignedOp]] {
-        try pool.read { db in
-            var byTeam: [TeamID: [SignedOp]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT team, signed FROM ops ORDER BY rowid")
+    /// Every team's log, genesis first, teams by ID, and what had to be set aside.
+    ///
+    /// Each op is verified again (signature, limits, that it belongs to its row's team). A row
+    /// that fails is moved to the `quarantine` table, in the same transaction, and the start goes
+    /// on without it: a node never refuses to start because of one row (peers refill by sync
+    /// what it then lacks). The ops of a team whose creating op is missing or damaged go aside
+    /// too, since nothing can be folded without it.
+    public func loadLogs(nowMs: UInt64) throws -> (logs: [[SignedOp]], quarantined: [QuarantinedRow]) {
+        try pool.write { db in
+            var byTeam: [TeamID: [(rowid: Int64, op: SignedOp)]] = [:]
+            var bad: [(rowid: Int64, reason: String)] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT rowid, team, signed FROM ops ORDER BY rowid")
             while let row = try rows.next() {
-                let teamBytes: Data = row["team"], signed: Data = row["signed"]
-                guard let team = OpID(bytes: teamBytes) else { throw StorageError.corruptRow("ops", reason: "team is not 32 bytes") }
+                let rowid: Int64 = row["rowid"]
+                guard let teamBytes = row["team"] as Data?, let team = OpID(bytes: teamBytes) else {
+                    bad.append((rowid, "its team is not a 32-byte ID"))
+                    continue
+                }
+                guard let signed = row["signed"] as Data? else { bad.append((rowid, "it holds no op")); continue }
                 do {
-                    byTeam[team, default: []].append(try SignedOp(serialized: Array(signed)))
+                    let op = try SignedOp(serialized: Array(signed))
+                    guard op.body.team == team || (op.body.team == nil && op.id == team) else {
+                        bad.append((rowid, "an op of team \(op.body.team?.short ?? op.id.short) stored under team \(team.short)"))
+                        continue
+                    }
+                    byTeam[team, default: []].append((rowid, op))
                 } catch {
-                    throw StorageError.corruptRow("ops", reason: "an op of team \(team.short) does not verify: \(error)")
+                    bad.append((rowid, "an op of team \(team.short) does not verify: \(error)"))
                 }
             }
-            return byTeam.keys.sorted().map { team in
-                // The creating op first, the rest in the order stored (each author's in sequence).
+            var logs: [[SignedOp]] = []
+            for team in byTeam.keys.sorted() {
                 let log = byTeam[team]!
-                return log.filter { $0.id == team } + log.filter { $0.id != team }
+                guard let genesis = log.first(where: { $0.op.id == team }) else {
+                    bad += log.map { ($0.rowid, "team \(team.short) has no valid creating op") }
+                    continue
+                }
+                // The creating op first, the rest in the order stored (each author's in sequence).
+                logs.append([genesis.op] + log.filter { $0.op.id != team }.map(\.op))
             }
+            var quarantined: [QuarantinedRow] = []
+            for (rowid, reason) in bad.sorted(by: { $0.rowid < $1.rowid }) {
+                let data = try Data.fetchOne(db, sql: "SELECT COALESCE(signed, x'') FROM ops WHERE rowid = ?", arguments: [rowid]) ?? Data()
+                try db.execute(sql: "INSERT INTO quarantine (source_table, data, reason, at_ms) VALUES ('ops', ?, ?, ?)",
+                               arguments: [data, reason, Int64(bitPattern: nowMs)])
+                try db.execute(sql: "DELETE FROM ops WHERE rowid = ?", arguments: [rowid])
+                quarantined.append(QuarantinedRow(table: "ops", reason: reason, atMs: nowMs))
+            }
+            return (logs, quarantined)
+        }
+    }
+
+    /// How many rows were ever set aside, and the latest reasons (newest last, at most `limit`).
+    public func quarantineSummary(limit: Int = 20) throws -> (count: Int, latest: [QuarantinedRow]) {
+        try pool.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM quarantine") ?? 0
+            let latest = try Row.fetchAll(db, sql: "SELECT source_table, reason, at_ms FROM quarantine ORDER BY id DESC LIMIT ?",
+                                          arguments: [limit])
+                .map { QuarantinedRow(table: $0["source_table"], reason: $0["reason"], atMs: UInt64(bitPattern: $0["at_ms"] as Int64)) }
+            return (count, latest.reversed())
         }
     }
 
@@ -87,4 +127,11 @@ extension NodeDatabase {
             return (row["n"], row["b"])
         }
     }
+}
+
+/// A row moved aside at start because it failed verification (table `quarantine`).
+public struct QuarantinedRow: Sendable, Equatable, Codable {
+    public var table: String
+    public var reason: String
+    public var atMs: UInt64
 }

@@ -48,11 +48,13 @@ import Wire
         #expect(op.body.seq == before + 1)
     }
 
-    @Test func aDamagedOpRowStopsTheStart() async throws {
+    /// (Until the edges issue a damaged row stopped the start; now it is set aside.)
+    @Test func aDamagedOpRowIsSetAsideAndTheNodeStarts() async throws {
         let folder = TemporaryFolder()
+        let team: TeamID
         do {
             let node = try Node(dataDirectory: folder.path, logger: logger)
-            _ = try await populate(node)
+            (team, _) = try await populate(node)
         }
         let db = try DatabaseQueue(path: folder.file(NodeDatabase.fileName).path)
         try await db.write { db in
@@ -63,12 +65,13 @@ import Wire
             try db.execute(sql: "UPDATE ops SET signed = ? WHERE rowid = ?", arguments: [Data(bytes), row["rowid"] as Int64])
         }
         try db.close()
-        do {
-            _ = try Node(dataDirectory: folder.path, logger: logger)
-            Issue.record("a node started on a damaged op")
-        } catch {
-            #expect(error.description.contains("a row of table ops is damaged"))
-        }
+        let node = try Node(dataDirectory: folder.path, logger: logger)
+        let report = try #require(await node.diagnostics().quarantine)
+        #expect(report.rows == 1 && report.latest.first?.reason.contains("does not verify") == true)
+        #expect(try node.database.opStorage().count == 21)
+        // The ops after the damaged one wait behind its sequence gap, for a peer to fill it by sync.
+        #expect(await node.team(team)?.items.count == 3)
+        #expect(await node.replica(team)?.heldOpCount == 16)
     }
 
     @Test func refusedWritesAreNotStored() async throws {
