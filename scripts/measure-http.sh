@@ -38,7 +38,7 @@ base="http://127.0.0.1:$http"
 wait_up "$base/health"
 op=$(cat "$WORK/node/api-token")
 j() { curl -s -H 'content-type: application/json' "$@"; }
-j -X POST -d '{"username": "bench", "password": "a long passphrase"}' "$base/api/v1/auth/register" >/dev/null
+j -H "Authorization: Bearer $op" -X POST -d '{"username": "bench", "password": "a long passphrase"}' "$base/api/v1/auth/register" >/dev/null
 token=$(j -X POST -d '{"username": "bench", "password": "a long passphrase"}' "$base/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 team=$(j -H "Authorization: Bearer $op" -X POST -d '{"name": "bench"}' "$base/api/v1/teams" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 wf=$(j -H "Authorization: Bearer $op" -X POST -d '{"name": "w", "stages": [{"name": "s", "roles": ["member"]}]}' \

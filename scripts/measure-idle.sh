@@ -25,8 +25,9 @@ node=$!
 pids+=($node)
 sleep 10
 ticks() { awk '{print $14 + $15}' /proc/$node/stat; }
-wire() { curl -s http://127.0.0.1:$((base + 100))/diagnostics | python3 -c 'import json,sys; t=json.load(sys.stdin)["transport"]; print(t["bytesSent"] + t["bytesReceived"])'; }
-links=$(curl -s http://127.0.0.1:$((base + 100))/diagnostics | python3 -c 'import json,sys; print(json.load(sys.stdin)["links"])')
+op() { echo "Authorization: Bearer $(cat "$WORK/n/api-token")"; }
+wire() { curl -s -H "$(op)" http://127.0.0.1:$((base + 100))/diagnostics | python3 -c 'import json,sys; t=json.load(sys.stdin)["transport"]; print(t["bytesSent"] + t["bytesReceived"])'; }
+links=$(curl -s -H "$(op)" http://127.0.0.1:$((base + 100))/diagnostics | python3 -c 'import json,sys; print(json.load(sys.stdin)["links"])')
 t0=$(ticks); w0=$(wire)
 sleep "$WINDOW"
 t1=$(ticks); w1=$(wire)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HTTPAPI
 import Services
 import Hummingbird
@@ -62,6 +63,19 @@ struct NodeRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .customLong("allowed-host"), help: ArgumentHelp(
+        "A host name the HTTP API answers to besides IP addresses and localhost (what browsers send as Host). Repeatable.",
+        valueName: "name"))
+    var allowedHosts: [String] = []
+
+    @Option(name: .customLong("allowed-origin"), help: ArgumentHelp(
+        "A web origin (scheme://host:port) whose pages may change this node, besides the node's own page. Repeatable.",
+        valueName: "origin"))
+    var allowedOrigins: [String] = []
+
+    @Flag(name: .customLong("metrics-public"), help: "Serve /metrics without a token (for a Prometheus scraper); otherwise the founder's or the operator's.")
+    var metricsPublic = false
+
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp(
         "API requests a minute per client address and per user (writes are limited to 30%, deletes to 20%); 0 turns the limits off, for load tests.",
         valueName: "n"))
@@ -79,6 +93,14 @@ struct NodeRunCommand: AsyncParsableCommand {
         }
         guard GossipConfiguration.Mode(rawValue: gossipMode) != nil else { throw ValidationError("--gossip must be flood or tree") }
         guard (1...86_400).contains(deadAfter) else { throw ValidationError("--dead-after must be 1 to 86400 seconds") }
+        for host in allowedHosts where host.isEmpty || host.contains("/") || host.contains(" ") {
+            throw ValidationError("--allowed-host takes a host name such as field-laptop.local; got '\(host)'")
+        }
+        for origin in allowedOrigins {
+            guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.path.isEmpty || url.path == "/" else {
+                throw ValidationError("--allowed-origin takes an origin such as http://field-laptop.local:8000; got '\(origin)'")
+            }
+        }
     }
 
     var coreConfiguration: NodeCore.Configuration {
@@ -118,6 +140,8 @@ struct NodeRunCommand: AsyncParsableCommand {
         var transportConfiguration = Transport.Configuration(listen: meshAddress, peers: peerAddresses)
         transportConfiguration.discovery = !noDiscovery
         let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host)
+        let httpOptions = HTTPOptions(origins: OriginPolicy(allowedHosts: allowedHosts, allowedOrigins: allowedOrigins),
+                                      metricsPublic: metricsPublic)
         let transport = Transport(configuration: transportConfiguration, endpoint: node, trust: trust,
                                   logger: logger) { port in await banner.mesh(port) }
         let services: NodeServices
@@ -131,8 +155,9 @@ struct NodeRunCommand: AsyncParsableCommand {
             limits.deletes = max(1, rateLimit / 5)
         }
         do { services = try await NodeServices(node: node, limits: limits) } catch { throw fail("cannot start the local services: \(error)") }
+        await banner.setup(services.setupLinkSecret)
         let app = buildApplication(node: node, services: services, transport: transport, trust: trust, address: httpAddress,
-                                   logger: logger) { bound in
+                                   options: httpOptions, logger: logger) { bound in
             await banner.http(bound)
         }
         do {
@@ -150,6 +175,7 @@ actor Banner {
     let meshHost: String
     var meshPort: Int?
     var httpAddress: HostPort?
+    var setupSecret: String?
 
     init(nodeID: String, data: String, meshHost: String) {
         self.nodeID = nodeID
@@ -157,18 +183,32 @@ actor Banner {
         self.meshHost = meshHost
     }
 
+    func setup(_ secret: String?) { setupSecret = secret }
     func mesh(_ port: Int) { meshPort = port; printIfReady() }
     func http(_ address: HostPort) { httpAddress = address; printIfReady() }
 
     private func printIfReady() {
         guard let meshPort, let httpAddress else { return }
+        var setup = ""
+        if let setupSecret {
+            // A wildcard address is not one a browser can open: the machine itself is.
+            let host = ["0.0.0.0", "::", ""].contains(httpAddress.host) ? "127.0.0.1" : httpAddress.host
+            let page = HostPort(host: host, port: httpAddress.port)
+            setup = """
+              setup:   http://\(page)/#setup=\(setupSecret)
+            This node has no founder yet. Open the setup link above in a browser on this machine to
+            create the founder's account (it works once; a restart makes a new one), or run
+              elohim account create --founder --data-dir \(data)
+
+            """
+        }
         FileHandleOutput.standardOutput("""
         elohim \(ElohimVersion.current) node running
           node ID: \(nodeID)
           data:    \(data)
           mesh:    \(meshHost):\(meshPort)
           http:    http://\(httpAddress)
-        Stop with Ctrl-C or SIGTERM.
+        \(setup)Stop with Ctrl-C or SIGTERM.
 
         """)
     }

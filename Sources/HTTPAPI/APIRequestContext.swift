@@ -12,6 +12,10 @@ public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
     public var permissions: EffectivePermissions?
     /// Set when an Authorization header was present but did not verify.
     var authFailure: APIError?
+    /// What the caller's login token says (nil for the operator token or no token).
+    public var token: TokenIssuer.Verified?
+    /// JSON bodies are read only when they say they are JSON (`JSONBodyDecoder`).
+    public var requestDecoder: JSONBodyDecoder { JSONBodyDecoder() }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -19,6 +23,7 @@ public struct APIRequestContext: RequestContext, RemoteAddressRequestContext {
         caller = nil
         authFailure = nil
         permissions = nil
+        token = nil
     }
 
     /// The client's IP address, for rate limits and the audit log.

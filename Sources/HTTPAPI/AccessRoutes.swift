@@ -47,7 +47,7 @@ struct AccessRoutes: Sendable {
         router.put("/api/v1/teams/{team}/access/{account}") { request, context -> AssignmentView in
             let team = try context.teamID().description
             let accountText = try context.parameters.require("account")
-            guard let accountID = Int64(accountText), (try? services.accounts.account(id: accountID)) != nil else {
+            guard let accountID = Int64(accountText), let target = try? services.accounts.account(id: accountID) else {
                 throw APIError.notFound("no account \(accountText) on this node")
             }
             let body = try await request.decode(as: AssignRequest.self, context: context)
@@ -59,6 +59,7 @@ struct AccessRoutes: Sendable {
                 }
                 role = r
             }
+            try Self.checkRank(of: context.caller, over: target, team: team, newRole: role, services: services)
             let known = try services.permissions.profiles()
             for p in body.profiles ?? [] where known[p] == nil {
                 throw APIError.badRequest("no permission profile '\(p)': create it with PUT /api/v1/permission-profiles/\(p)")
@@ -81,6 +82,24 @@ struct AccessRoutes: Sendable {
                 throw APIError(.conflict, "too_many_profiles", e.description)
             }
             return ProfileView(name: name, grants: Self.values(grants))
+        }
+    }
+
+    /// Below the founder, `team.manage` reaches only accounts of a role no higher than the
+    /// caller's own in the team, and gives no role above it: an Admin cannot demote a Super
+    /// Admin, nor touch the founder's account.
+    static func checkRank(of caller: Caller?, over target: Account, team: String, newRole: Role?, services: NodeServices) throws {
+        guard case let .account(me)? = caller, !me.founder else { return }
+        guard !target.founder else {
+            throw APIError(.forbidden, "permission_denied", "the founder's access is not changed by anyone else")
+        }
+        let assignments = try services.permissions.assignments(team: team)
+        let myRole = assignments.first { $0.account == me.id }?.assignment.role ?? .guest
+        if let theirs = assignments.first(where: { $0.account == target.id })?.assignment.role, theirs > myRole {
+            throw APIError(.forbidden, "permission_denied", "account \(target.id) is \(theirs) in this team, above your \(myRole): ask the founder")
+        }
+        if let newRole, newRole > myRole {
+            throw APIError(.forbidden, "permission_denied", "you cannot give the role \(newRole), above your own (\(myRole))")
         }
     }
 

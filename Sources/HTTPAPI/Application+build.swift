@@ -6,6 +6,18 @@ import NIOCore
 import ServiceLifecycle
 import Services
 
+/// How the HTTP API faces browsers and scrapers (`elohim node run` flags).
+public struct HTTPOptions: Sendable, Equatable {
+    /// `--allowed-host`, `--allowed-origin`.
+    public var origins = OriginPolicy()
+    /// `--metrics-public`: `/metrics` without a token.
+    public var metricsPublic = false
+    public init(origins: OriginPolicy = OriginPolicy(), metricsPublic: Bool = false) {
+        self.origins = origins
+        self.metricsPublic = metricsPublic
+    }
+}
+
 /// Builds the node's HTTP application: every route of Protocol/openapi.yaml over `node`.
 ///
 /// - Parameters:
@@ -21,12 +33,13 @@ public func buildApplication(
     transport: Transport? = nil,
     trust: TrustStore? = nil,
     address: HostPort,
+    options: HTTPOptions = HTTPOptions(),
     logger: Logger,
     onListening: @escaping @Sendable (HostPort) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(node: node, services: services, transport: transport, trust: trust, logger: logger)
+    let router = buildRouter(node: node, services: services, transport: transport, trust: trust, options: options, logger: logger)
     let background: [any Service] = transport.map { [$0] } ?? []
-    let events = EventsEndpoint(services: services, hub: EventHub(node: node))
+    let events = EventsEndpoint(services: services, hub: EventHub(node: node), origins: options.origins)
     return Application(
         router: router,
         server: .http1WebSocketUpgrade { request, _, logger in await events.shouldUpgrade(request, logger: logger) },
@@ -43,24 +56,27 @@ public func buildApplication(
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 ///
 /// Every request passes, in order: metrics, error formatting, authentication (finds the caller), the
-/// audit trail (records mutations and denials), the rate limits, then what each route declares
-/// it needs (RouteRequirements: a caller, the founder, a permission).
+/// audit trail (records mutations and denials; a mutation it cannot record is refused), the
+/// browser checks (Host and Origin), the rate limits, then what each route declares it needs
+/// (RouteRequirements: a caller, the founder, a permission).
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
-                        logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
-    buildRoutes(node: node, services: services, transport: transport, trust: trust, logger: logger).router
+                        options: HTTPOptions = HTTPOptions(), logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
+    buildRoutes(node: node, services: services, transport: transport, trust: trust, options: options, logger: logger).router
 }
 
 /// The router and the list of its routes (`METHOD /path`), for the spec conformance test.
 func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
-                 logger: Logger = Logger(label: "elohim.http")) -> (router: Router<APIRequestContext>, routes: [String]) {
+                 options: HTTPOptions = HTTPOptions(), logger: Logger = Logger(label: "elohim.http"))
+    -> (router: Router<APIRequestContext>, routes: [String]) {
     let router = Router(context: APIRequestContext.self)
     let metrics = NodeMetrics()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorFormatMiddleware())
     router.add(middleware: AuthMiddleware(services: services))
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
+    router.add(middleware: BrowserSafetyMiddleware(policy: options.origins))
     router.add(middleware: RateLimitMiddleware(services: services))
-    router.add(middleware: PermissionMiddleware(services: services))
+    router.add(middleware: PermissionMiddleware(services: services, metricsPublic: options.metricsPublic))
     let table = RouteTable(router)
     AuthRoutes(services: services).register(on: table)
     AuditRoutes(services: services).register(on: table)

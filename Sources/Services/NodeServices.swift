@@ -39,6 +39,10 @@ public final class NodeServices: Sendable {
     public let chunks: ChunkStore
     /// The secret the CLI on this machine presents (from `api-token`, mode 0600).
     public let operatorToken: String
+    /// Login tokens signed out before they expire.
+    public let signedOut: SignedOutTokens
+    /// The one-time secret of the setup link, while the node has no founder (nil after).
+    private let setupSecret: Mutex<String?>
     private let limiter: Mutex<RateLimiter>
     /// When the audit log was last pruned to its retention.
     private let lastPruneMs = Mutex<UInt64>(0)
@@ -54,15 +58,48 @@ public final class NodeServices: Sendable {
         permissions = PermissionEngine(pool: node.database.pool, clock: clock)
         chunks = node.chunkStore
         operatorToken = try Self.loadOperatorToken(folder: folder)
+        signedOut = try SignedOutTokens(pool: node.database.pool, nowMs: clock())
+        setupSecret = Mutex(try accounts.count() == 0 ? Sodium.randomBytes(count: 24).map { String(format: "%02x", $0) }.joined() : nil)
         limiter = Mutex(RateLimiter(limits: limits))
         self.clock = clock
         try pruneAuditIfDue()
     }
 
+    /// The secret of the one-time setup link (`http://HOST:PORT/#setup=SECRET`), while the node
+    /// has no founder; nil once it has one. A new one is made at each start until then.
+    public var setupLinkSecret: String? { setupSecret.withLock { $0 } }
+
+    /// Makes the founder with the setup link's secret, which is spent by it.
+    public func setUpFounder(secret: String, username: String, password: String) throws(AccountError) -> Account {
+        let matches = setupSecret.withLock { current in
+            current.map { Sodium.constantTimeEqual(Array($0.utf8), Array(secret.utf8)) } ?? false
+        }
+        guard matches else { throw try accounts.count() == 0 ? .setupLinkInvalid : .setupDone }
+        let account = try accounts.register(username: username, password: password, by: nil, authority: .setupLink, at: clock())
+        setupSecret.withLock { $0 = nil }
+        return account
+    }
+
+    /// Registers an account; spends the setup link when it makes the founder.
+    public func register(username: String, password: String, by caller: Caller?) throws(AccountError) -> Account {
+        let account = try accounts.register(username: username, password: password, by: caller, at: clock())
+        if account.founder { setupSecret.withLock { $0 = nil } }
+        return account
+    }
+
+    /// Signs out one login token; when the sign-out list is full, ends every session of the account.
+    public func signOut(_ verified: TokenIssuer.Verified) throws {
+        if try !signedOut.add(verified.jti, expiresMs: verified.expiresMs, nowMs: clock()) {
+            try accounts.revokeSessions(id: verified.account)
+        }
+    }
+
     /// Records an audit entry; once an hour, first drops the entries past the 90-day retention.
-    public func record(_ entry: AuditEntry) throws {
+    /// Returns the entry's ID (to complete an entry recorded before its action ran).
+    @discardableResult
+    public func record(_ entry: AuditEntry) throws -> Int64 {
         try pruneAuditIfDue()
-        try audit.record(entry)
+        return try audit.begin(entry)
     }
 
     private func pruneAuditIfDue() throws {
@@ -81,12 +118,19 @@ public final class NodeServices: Sendable {
         return limiter.withLock { $0.admit(key, kind: kind, at: now) }
     }
 
-    /// The caller a bearer token names: the operator token, or a login token of a live account.
+    /// The caller a bearer token names: the operator token, or a login token of a live account
+    /// whose sessions it still belongs to (not signed out, its version current).
     public func caller(bearer token: String) async throws(TokenError) -> Caller {
-        if Sodium.constantTimeEqual(Array(token.utf8), Array(operatorToken.utf8)) { return .nodeOperator }
-        let id = try await tokens.verify(token, at: clock())
-        guard let account = try? accounts.account(id: id) else { throw .invalid }
-        return .account(account)
+        try await session(bearer: token).caller
+    }
+
+    /// The caller and, for a login token, what the token says (for signing it out).
+    public func session(bearer token: String) async throws(TokenError) -> (caller: Caller, token: TokenIssuer.Verified?) {
+        if Sodium.constantTimeEqual(Array(token.utf8), Array(operatorToken.utf8)) { return (.nodeOperator, nil) }
+        let verified = try await tokens.verify(token, at: clock())
+        guard let account = try? accounts.account(id: verified.account) else { throw .revoked }
+        guard verified.version == account.tokenVersion, !signedOut.contains(verified.jti) else { throw .revoked }
+        return (.account(account), verified)
     }
 
     /// The operator token file in `folder`, made (0600) when missing.

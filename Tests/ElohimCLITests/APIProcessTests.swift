@@ -46,7 +46,8 @@ import Glibc
         let creds = #"{"username": "ada", "password": "a long passphrase"}"#
         // Without a token nothing but login and register answers.
         _ = try await Self.call(a, "GET", "/api/v1/teams", token: .none, expect: 401, as: Anything.self)
-        _ = try await Self.call(a, "POST", "/api/v1/auth/register", creds, token: .none, expect: 201, as: Anything.self)
+        _ = try await Self.call(a, "POST", "/api/v1/auth/register", creds, token: .none, expect: 403, as: Anything.self)
+        _ = try await Self.call(a, "POST", "/api/v1/auth/register", creds, expect: 201, as: Anything.self)
         let token = try await Self.call(a, "POST", "/api/v1/auth/login", creds, token: .none, expect: 200, as: Login.self).token
 
         let team = try await Self.call(a, "POST", "/api/v1/teams", #"{"name": "field crew"}"#, token: token, expect: 201, as: Team.self)

@@ -27,6 +27,10 @@ import Testing
         let t = try await TestNode()
         try await t.test { client in
             try await client.execute(uri: "/api/v1/auth/register", method: .post, body: Self.creds("ada", "a long passphrase")) { r throws in
+                #expect(try r.status == .forbidden && Self.code(r) == "setup_required", "nobody claims a fresh node without the operator token")
+            }
+            try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: t.operatorHeaders,
+                                     body: Self.creds("ada", "a long passphrase")) { r throws in
                 #expect(r.status == .created)
                 #expect(String(buffer: r.body).contains(#""founder":true"#))
             }
@@ -61,7 +65,8 @@ import Testing
     @Test func routesNeedAValidUnexpiredUntamperedToken() async throws {
         let t = try await TestNode()
         try await t.test { client in
-            _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, body: Self.creds("ada", "a long passphrase")) { $0.status }
+            _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: t.operatorHeaders,
+                                         body: Self.creds("ada", "a long passphrase")) { $0.status }
             let token = try await login(client, "ada", "a long passphrase").token
             try await client.execute(uri: "/api/v1/teams", method: .get) { r throws in
                 #expect(try r.status == .unauthorized && Self.code(r) == "unauthorized")
@@ -88,7 +93,8 @@ import Testing
     @Test func fiveFailedLoginsLockTheAccountForFifteenMinutes() async throws {
         let t = try await TestNode()
         try await t.test { client in
-            _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, body: Self.creds("ada", "a long passphrase")) { $0.status }
+            _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: t.operatorHeaders,
+                                         body: Self.creds("ada", "a long passphrase")) { $0.status }
             for _ in 1...4 {
                 try await client.execute(uri: "/api/v1/auth/login", method: .post, body: Self.creds("ada", "wrong passphrase")) { r throws in
                     #expect(try r.status == .unauthorized && Self.code(r) == "invalid_credentials")
@@ -118,12 +124,16 @@ import Testing
         limits.writes = 3
         let t = try await TestNode(limits: limits)
         try await t.test { client in
-            _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, body: Self.creds("ada", "a long passphrase")) { $0.status }
-            let token = try await login(client, "ada", "a long passphrase").token  // writes so far: 2 from this address
-            try await client.execute(uri: "/api/v1/teams", method: .post, headers: t.bearer(token), body: Self.body(#"{"name": "crew"}"#)) {
-                #expect($0.status == .created)
+            _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: t.operatorHeaders,
+                                         body: Self.creds("ada", "a long passphrase")) { $0.status }
+            // The operator (who made the founder) is not counted: writes so far, 1 from this address.
+            let token = try await login(client, "ada", "a long passphrase").token
+            for name in ["crew", "crew 2"] {
+                try await client.execute(uri: "/api/v1/teams", method: .post, headers: t.bearer(token), body: Self.body(#"{"name": "\#(name)"}"#)) {
+                    #expect($0.status == .created)
+                }
             }
-            try await client.execute(uri: "/api/v1/teams", method: .post, headers: t.bearer(token), body: Self.body(#"{"name": "crew 2"}"#)) { r throws in
+            try await client.execute(uri: "/api/v1/teams", method: .post, headers: t.bearer(token), body: Self.body(#"{"name": "crew 3"}"#)) { r throws in
                 #expect(try r.status == .tooManyRequests && Self.code(r) == "rate_limited")
                 #expect(r.headers[.retryAfter] == "60")
             }
@@ -139,7 +149,9 @@ import Testing
     @Test func everyMutationAndDenialIsAudited() async throws {
         let t = try await TestNode()
         try await t.test { client in
-            _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: [.userAgent: "test-agent/1"],
+            var founding = t.operatorHeaders
+            founding[.userAgent] = "test-agent/1"
+            _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: founding,
                                          body: Self.creds("ada", "a long passphrase")) { $0.status }
             let token = try await login(client, "ada", "a long passphrase").token
             _ = try await client.execute(uri: "/api/v1/teams", method: .post, headers: t.bearer(token), body: Self.body(#"{"name": "crew"}"#)) { $0.status }
@@ -151,7 +163,7 @@ import Testing
             }
             let seen = entries.reversed().map { "\($0.actor) \($0.action) \($0.outcome) \($0.status)" }
             #expect(seen == [
-                "anonymous POST /api/v1/auth/register ok 201",
+                "node-operator POST /api/v1/auth/register ok 201",
                 "anonymous POST /api/v1/auth/login ok 200",
                 "user:1:ada POST /api/v1/teams ok 201",
                 "anonymous GET /api/v1/teams denied 401",

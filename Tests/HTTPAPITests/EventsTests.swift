@@ -46,7 +46,8 @@ import Testing
     @Test func replicaChangesReachTheClientsAllowedToSeeThem() async throws {
         let t = try await TestNode()
         let app = buildApplication(node: t.node, services: t.services, address: HostPort(host: "127.0.0.1", port: 0), logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await app.test(.live) { raw in
+            let client = JSONClient(inner: raw)
             let port = client.port!
             let founder = t.operatorHeaders
             // An account with no role in any team.

@@ -28,7 +28,7 @@ import Testing
             _ = try await client.execute(uri: "/api/v1/teams", method: .post, headers: auth, body: ByteBuffer(string: #"{"name": "crew"}"#)) { $0.status }
             _ = try await client.execute(uri: "/api/v1/teams/nothex", method: .get, headers: auth) { $0.status }
             _ = try await client.execute(uri: "/api/v1/teams", method: .get) { $0.status }
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: auth) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
                 let text = String(buffer: response.body)

@@ -36,7 +36,7 @@ import Testing
                 try JSONDecoder().decode(Login.self, from: Data(buffer: $0.body))
             }
         }
-        _ = try await client.execute(uri: "/api/v1/auth/register", method: .post,
+        _ = try await client.execute(uri: "/api/v1/auth/register", method: .post, headers: w.t.operatorHeaders,
                                      body: json(#"{"username": "ada", "password": "passphrase of ada"}"#)) { $0.status }
         w.founder = try await login("ada").token
         let founder = w.t.bearer(w.founder)
@@ -157,7 +157,7 @@ import Testing
         let t = try await TestNode()
         let engine = t.services.permissions
         let team = String(repeating: "ab", count: 32)
-        let account = try t.services.accounts.register(username: "ada", password: "passphrase of ada", by: nil, at: t.clock.now)
+        let account = try t.services.accounts.register(username: "ada", password: "passphrase of ada", by: .nodeOperator, at: t.clock.now)
         let bob = try t.services.accounts.register(username: "bob", password: "passphrase of bob", by: .account(account), at: t.clock.now)
         try engine.assign(account: bob.id, team: team, AccessAssignment(role: .member))
         let before = engine.resolutions

@@ -35,9 +35,29 @@ final class TestNode: Sendable {
 
     func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
 
-    func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = buildApplication(node: node, services: services, address: HostPort(host: "127.0.0.1", port: 0), logger: Logger(label: "test"))
+    /// Runs `body` against the router, as a JSON client would: a request with a body and no
+    /// `Content-Type` gets `application/json` (the node refuses JSON under any other type).
+    func test(options: HTTPOptions = HTTPOptions(), _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await testRaw(options: options) { client in try await body(JSONClient(inner: client)) }
+    }
+
+    /// Runs `body` against the router with requests exactly as given.
+    func testRaw(options: HTTPOptions = HTTPOptions(), _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = buildApplication(node: node, services: services, address: HostPort(host: "127.0.0.1", port: 0), options: options,
+                                   logger: Logger(label: "test"))
         try await app.test(.router, body)
+    }
+}
+
+/// A test client that labels bodies as JSON unless the test says otherwise.
+struct JSONClient: TestClientProtocol {
+    let inner: any TestClientProtocol
+    var port: Int? { inner.port }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        return try await inner.executeRequest(uri: uri, method: method, headers: headers, body: body)
     }
 }
 

@@ -19,6 +19,22 @@ import Testing
         #expect(p.succeeded() == LoginPolicy.State())
     }
 
+    /// A wall clock that steps back (NTP after a night in the field) traps nowhere: failures
+    /// before "now" still count, and a lock reports at most its length.
+    @Test func aClockThatStepsBackNeitherTrapsNorForgets() {
+        let p = LoginPolicy()
+        var s = LoginPolicy.State()
+        s = p.failed(s, at: 10_000_000)
+        for k in 1...3 { s = p.failed(s, at: 10_000_000 - UInt64(k) * 1_000_000) }
+        #expect(s.failures == 4)
+        s = p.failed(s, at: 0)
+        #expect(s.lockedUntilMs == p.lockMs && p.lockRemaining(s, at: 0) == p.lockMs)
+        s = p.failed(LoginPolicy.State(failures: 4, firstFailureMs: .max - 2, lockedUntilMs: nil), at: .max - 1)
+        #expect(s.lockedUntilMs == .max, "the lock's end saturates")
+        let far = LoginPolicy.State(failures: 0, firstFailureMs: nil, lockedUntilMs: 100 * p.lockMs)
+        #expect(p.lockRemaining(far, at: 0) == p.lockMs)
+    }
+
     @Test func theLimiterCountsWritesAndDeletesInsideTheRequestLimit() {
         var r = RateLimiter()
         for k in 0..<20 { #expect(r.admit("u", kind: .delete, at: UInt64(k)) == nil) }

@@ -11,19 +11,30 @@ import Services
 /// `Authorization: Bearer <token>` (or `?token=` where a browser cannot set headers); it
 /// receives replica events only for teams where it holds `workflows.view`, and peer and
 /// pairing events only as the founder.
+///
+/// A browser's WebSocket is not bound by the same-origin rule, so the upgrade checks `Host` and
+/// `Origin` like any change (`OriginPolicy`). The session is checked again every
+/// `recheckInterval` and when its token expires: a stream ends once its token expires, is
+/// signed out, or its account's sessions end or the account is deleted.
 struct EventsEndpoint: Sendable {
     let services: NodeServices
     let hub: EventHub
+    let origins: OriginPolicy
 
     static let path = "/api/v1/events"
+    static let recheckInterval: Duration = .seconds(2)
 
     /// The upgrade decision for one HTTP request; anything else goes on to the router.
     func shouldUpgrade(_ request: HTTPRequest, logger: Logger) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         guard let path = request.path, path.split(separator: "?").first.map(String.init) == Self.path else { return .dontUpgrade }
-        guard let token = Self.token(request), let caller = try? await services.caller(bearer: token) else {
-            // Not upgraded: the router answers 401 in the API's error format.
+        let host = request.authority
+        // Not upgraded: the router answers in the API's error format (401, 403 or 421).
+        guard origins.allows(host: host), origins.allows(origin: request.headerFields[.origin], host: host) else {
+            logger.notice("event stream refused: Host or Origin is not this node's", metadata: [
+                "host": "\(host ?? "")", "origin": "\(request.headerFields[.origin] ?? "")"])
             return .dontUpgrade
         }
+        guard let token = Self.token(request), let caller = try? await services.caller(bearer: token) else { return .dontUpgrade }
         guard let (events, end) = hub.subscribe() else { return .dontUpgrade }
         return .upgrade([:]) { inbound, outbound, context in
             defer { end() }
@@ -32,6 +43,13 @@ struct EventsEndpoint: Sendable {
             // Stop when the client closes: drain inbound in a child task.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { for try await _ in inbound {} }
+                // Ends the stream once the session is no longer valid.
+                group.addTask {
+                    while (try? await self.services.caller(bearer: token)) != nil {
+                        try await Task.sleep(for: Self.recheckInterval)
+                    }
+                    try? await outbound.write(.text(#"{"type":"session-ended"}"#))
+                }
                 group.addTask {
                     try await outbound.write(.text(#"{"type":"hello"}"#))
                     for await event in events {

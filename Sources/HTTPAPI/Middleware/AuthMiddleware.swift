@@ -15,8 +15,13 @@ struct AuthMiddleware: RouterMiddleware {
             if token.isEmpty || token.utf8.count > 4_096 {
                 context.authFailure = APIError(.unauthorized, "unauthorized", "the Authorization header must be 'Bearer <token>'")
             } else {
-                do { context.caller = try await services.caller(bearer: token) } catch {
-                    context.authFailure = APIError(.unauthorized, error == .expired ? "token_expired" : "token_invalid", error.description)
+                do { (context.caller, context.token) = try await services.session(bearer: token) } catch {
+                    let code = switch error {
+                    case .expired: "token_expired"
+                    case .revoked: "token_revoked"
+                    default: "token_invalid"
+                    }
+                    context.authFailure = APIError(.unauthorized, code, error.description)
                 }
             }
         }

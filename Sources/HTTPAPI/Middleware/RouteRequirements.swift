@@ -11,17 +11,26 @@ enum Requirement: Sendable, Equatable {
     case team(Permission, AccessLevel)
     /// Node-wide rights held through some team (reading the audit log: Admins).
     case anyTeam(Permission)
+    /// The founder (or the operator), or anyone when the node runs with `--metrics-public`.
+    case metrics
 }
 
 enum RouteRequirements {
     /// `METHOD /path` (as the router spells it) → requirement.
     static let table: [String: Requirement] = [
         "GET /health": .open,
-        "GET /diagnostics": .open,
-        "GET /metrics": .open,
-        "POST /api/v1/auth/register": .open,  // the store lets the first in, then only the founder
+        "GET /diagnostics": .founder,
+        "GET /metrics": .metrics,
+        "GET /api/v1/auth/setup": .open,
+        "POST /api/v1/auth/setup": .open,  // needs the setup link's secret, checked by the service
+        "POST /api/v1/auth/register": .open,  // the store lets the operator make the founder, then only the founder
         "POST /api/v1/auth/login": .open,
         "GET /api/v1/auth/me": .caller,
+        "POST /api/v1/auth/logout": .caller,
+        "POST /api/v1/auth/password": .caller,
+        "POST /api/v1/auth/sessions/revoke": .caller,
+        "GET /api/v1/accounts": .founder,
+        "DELETE /api/v1/accounts/{account}": .founder,
         "GET /api/v1/audit": .anyTeam(.auditRead),
         "GET /api/v1/events": .caller,
         "GET /api/v1/p2p/peers": .caller,
@@ -61,6 +70,8 @@ enum RouteRequirements {
 struct PermissionMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let services: NodeServices
+    /// `--metrics-public`: /metrics for anyone (a Prometheus scraper without a token).
+    var metricsPublic = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let failure = context.authFailure { throw failure }
@@ -83,6 +94,8 @@ struct PermissionMiddleware: RouterMiddleware {
             _ = try context.requireCaller()
         case .founder:
             _ = try context.requireFounder(for: "do this (\(key))")
+        case .metrics:
+            if !metricsPublic { _ = try context.requireFounder(for: "read the metrics (or start the node with --metrics-public)") }
         case let .anyTeam(p):
             let caller = try context.requireCaller()
             guard try services.permissions.holdsAnywhere(caller, p) else { throw Self.denied(p, nil) }

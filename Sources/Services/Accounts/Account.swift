@@ -4,12 +4,16 @@ public struct Account: Sendable, Equatable {
     public var username: String
     public var founder: Bool
     public var createdMs: UInt64
+    /// Tokens carry the version they were issued at; bumping it (a new password, "sign out
+    /// everywhere") ends every session at once.
+    public var tokenVersion: Int64
 
-    public init(id: Int64, username: String, founder: Bool, createdMs: UInt64) {
+    public init(id: Int64, username: String, founder: Bool, createdMs: UInt64, tokenVersion: Int64 = 0) {
         self.id = id
         self.username = username
         self.founder = founder
         self.createdMs = createdMs
+        self.tokenVersion = tokenVersion
     }
 }
 
@@ -46,6 +50,15 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
     case usernameTaken(String)
     /// Registration after the first account needs the founder.
     case registrationClosed
+    /// The first account (the founder) is made only with the operator token or the setup link.
+    case setupRequired
+    /// The founder exists already: the setup link is spent.
+    case setupDone
+    /// Not the setup link of this start (it changes at every start until a founder exists).
+    case setupLinkInvalid
+    case noSuchAccount(Int64)
+    /// The founder account cannot be deleted (it would leave the node without one).
+    case founderProtected
     case invalidCredentials
     /// Too many failed logins: try again after `retryAfterMs`.
     case locked(retryAfterMs: UInt64)
@@ -59,6 +72,13 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
         case .passwordTooLong: "the password is longer than \(Credentials.passwordLength.upperBound) bytes"
         case let .usernameTaken(name): "username '\(name)' is taken on this node: pick another"
         case .registrationClosed: "this node has a founder already: only the founder can create more accounts (log in as the founder)"
+        case .setupRequired:
+            "this node has no founder yet: open the setup link `elohim node run` printed, or run `elohim account create --founder` on the node's machine"
+        case .setupDone: "this node has a founder already: sign in instead"
+        case .setupLinkInvalid:
+            "this setup link is not valid: use the one the node printed at its latest start (`elohim node run` prints a new one each start)"
+        case let .noSuchAccount(id): "no account \(id) on this node"
+        case .founderProtected: "the founder's account cannot be deleted"
         case .invalidCredentials: "wrong username or password"
         case let .locked(ms):
             "too many failed logins: this account is locked for \((ms + 59_999) / 60_000) more minute(s)"

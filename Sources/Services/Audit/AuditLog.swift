@@ -12,7 +12,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var resource: String
     public var client: String
     public var userAgent: String
-    /// `ok`, `denied` (401, 403, 423, 429) or `failed` (any other error).
+    /// `ok`, `denied` (401, 403, 423, 429), `failed` (any other error), or `pending` (recorded
+    /// before it ran; left so when the node stopped before it ended).
     public var outcome: String
     public var status: Int
 
@@ -41,13 +42,26 @@ public struct AuditLog: Sendable {
     public init(pool: DatabasePool) { self.pool = pool }
 
     public func record(_ e: AuditEntry) throws {
+        _ = try begin(e)
+    }
+
+    /// Appends `e` and returns its ID, so an action recorded before it runs can be completed.
+    public func begin(_ e: AuditEntry) throws -> Int64 {
         func cut(_ s: String) -> String { String(s.prefix(Self.maxFieldLength)) }
-        try pool.write { db in
+        return try pool.write { db in
             try db.execute(sql: """
                 INSERT INTO audit_log (at_ms, actor, action, resource, client, user_agent, outcome, status)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [Int64(e.atMs), cut(e.actor), cut(e.action), cut(e.resource), cut(e.client), cut(e.userAgent),
                                  e.outcome, e.status])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Sets the outcome of the entry `id` (one `begin` wrote as pending).
+    public func complete(_ id: Int64, outcome: String, status: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE audit_log SET outcome = ?, status = ? WHERE id = ?", arguments: [outcome, status, id])
         }
     }
 
