@@ -146,8 +146,13 @@ struct VaultGetCommand: AsyncParsableCommand {
         let client = try options.api.client()
         let matches = try await options.files(client, keys: keys).filter { $0.1.name == name || $0.0.blob == name.lowercased() }
         guard let (file, entry) = matches.last else { throw fail(VaultError.notFound(name)) }
-        let out = output ?? (entry.name as NSString).lastPathComponent
-        guard force || !FileManager.default.fileExists(atPath: out) else { throw fail("\(out) exists: pass --force to overwrite it, or -o to write elsewhere") }
+        // The name inside the vault is anyone's text: it only ever names a file in this folder.
+        let out = output ?? VaultFileName.local(entry.name, blob: file.blob)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
+            guard !isDirectory.boolValue else { throw fail("\(out) is a folder: give -o a file path to write to") }
+            guard force else { throw fail("\(out) exists: pass --force to overwrite it, or -o to write elsewhere") }
+        }
         guard let fileID = Self.bytes(hex: entry.file), entry.chunks == file.chunks.count else {
             throw fail("the entry of \(name) does not match its chunks: the index was altered")
         }
@@ -205,5 +210,23 @@ struct VaultListCommand: AsyncParsableCommand {
         for (file, entry) in files.sorted(by: { $0.1.name < $1.1.name }) {
             FileHandleOutput.standardOutput("\(entry.name)\t\(Progress.size(entry.size))\t\(file.blob)\n")
         }
+    }
+}
+
+/// File names for what comes out of a vault.
+enum VaultFileName {
+    /// Longest name written, in bytes (most file systems allow 255).
+    static let maxBytes = 200
+
+    /// A name to write `name` (as stored in a vault entry, so possibly hostile) under in the
+    /// current folder: no folder parts, no `.` or `..`, no control characters, at most
+    /// `maxBytes`; when nothing usable is left, `vault-file-<blob prefix>`.
+    static func local(_ name: String, blob: String) -> String {
+        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        var clean = String(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
+        while clean.utf8.count > maxBytes { clean.removeFirst() }
+        clean = clean.trimmingCharacters(in: .whitespaces)
+        if clean.isEmpty || clean.allSatisfy({ $0 == "." }) { return "vault-file-\(blob.prefix(12))" }
+        return clean
     }
 }

@@ -11,10 +11,18 @@ public enum PasswordHash {
     public struct Cost: Sendable {
         public var operations: UInt64
         public var memoryBytes: Int
+        public init(operations: UInt64, memoryBytes: Int) {
+            self.operations = operations
+            self.memoryBytes = memoryBytes
+        }
         public static let interactive = Cost(operations: UInt64(crypto_pwhash_OPSLIMIT_INTERACTIVE),
                                              memoryBytes: Int(crypto_pwhash_MEMLIMIT_INTERACTIVE))
         /// The smallest cost libsodium accepts, for tests only.
         public static let minimum = Cost(operations: UInt64(crypto_pwhash_OPSLIMIT_MIN), memoryBytes: Int(crypto_pwhash_MEMLIMIT_MIN))
+        /// libsodium's "moderate" limits (256 MiB, 3 passes), about a second: for keys that guard
+        /// a whole backup and are derived once.
+        public static let moderate = Cost(operations: UInt64(crypto_pwhash_OPSLIMIT_MODERATE),
+                                          memoryBytes: Int(crypto_pwhash_MEMLIMIT_MODERATE))
     }
 
     /// The longest password accepted, in bytes (longer input is refused, not truncated).
@@ -52,11 +60,13 @@ public enum PasswordHash {
 public enum PasswordHashError: Error, Equatable, CustomStringConvertible {
     case tooLong(Int)
     case outOfMemory
+    case badSalt(Int)
 
     public var description: String {
         switch self {
         case let .tooLong(n): "the password is \(n) bytes long; at most \(PasswordHash.maxPasswordBytes) are accepted"
         case .outOfMemory: "the password could not be hashed: not enough memory for Argon2id"
+        case let .badSalt(n): "a key derivation needs a \(PasswordHash.saltBytes)-byte salt; got \(n) bytes"
         }
     }
 }
