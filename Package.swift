@@ -15,6 +15,9 @@ let package = Package(
         // node never builds the benchmark tooling).
         .library(name: "ElohimCore", targets: ["Sodium", "Wire", "Replicas", "MeshCore"]),
         .library(name: "ElohimNode", targets: ["MeshNode"]),
+        // For the fuzz package in Fuzz/: the scenario reader, and the API with its services.
+        .library(name: "ElohimSimulation", targets: ["Simulation"]),
+        .library(name: "ElohimAPI", targets: ["HTTPAPI", "Services", "MeshNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -150,6 +153,6 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),
-        .testTarget(name: "ElohimCLITests", dependencies: ["ElohimCLI"]),
+        .testTarget(name: "ElohimCLITests", dependencies: ["ElohimCLI", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
