@@ -6,7 +6,7 @@ ELOHIM := .build/debug/elohim
 VENV := .venv
 ARGS ?=
 
-.PHONY: deps venv build run test protos clean
+.PHONY: deps venv build run test fuzz protos clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +30,11 @@ test: deps venv
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
 
+# libFuzzer over every decoder (Fuzz/): FUZZ_SECONDS per target (make test runs each briefly).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 # Regenerates Sources/Wire/Generated (mesh.proto) and Sources/Replicas/Generated (replicas.proto).
 # The output is committed, so only someone changing the protocol needs protoc and protoc-gen-swift.
 protos: deps
@@ -40,4 +45,4 @@ protos: deps
 	  --swift_out=Sources/Replicas/Generated --proto_path=Protocol Protocol/replicas.proto
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz $(VENV)
