@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import HTTPAPI
 import Services
@@ -22,6 +23,11 @@ struct NodeRunCommand: AsyncParsableCommand {
         --peer. `--peer HOST:PORT` trusts whoever answers at that address; `--peer
         NODEID@HOST:PORT` also checks that it is that node. Give each node its neighbours.
 
+        The web page is served at the HTTP address's `/`, from --web-root DIR, else from
+        $ELOHIM_WEB, else from the Web folder of the source tree this binary was built from
+        (so `make run` serves it from a clone). Without one, the API still works and `/` says
+        how to give one.
+
         SIGINT and SIGTERM shut it down cleanly: links close, the database is closed, and the
         process exits with status 0.
 
@@ -39,6 +45,11 @@ struct NodeRunCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Where the HTTP API listens. Port 0 picks a free port.", valueName: "host:port"))
     var http: String = "127.0.0.1:8000"
+
+    @Option(name: .customLong("web-root"), help: ArgumentHelp(
+        "The web page's folder (default: $ELOHIM_WEB, else the Web folder of the source tree elohim was built from).",
+        valueName: "dir"))
+    var webRoot: String?
 
     @Option(name: .customLong("peer"), help: ArgumentHelp("A peer to link with: HOST:PORT or NODEID@HOST:PORT. Repeatable.",
                                                           valueName: "peer"))
@@ -103,6 +114,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         let httpAddress = try HostPort(parsing: http)
         let meshAddress = try HostPort(parsing: listen)
         let peerAddresses = try peers.map { try PeerAddress(parsing: $0) }
+        let web = try webPage(logger: logger)
 
         let node: Node
         let trust: TrustStore
@@ -117,7 +129,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         for id in trusted { trust.trust(try NodeID(parsing: id), source: .pinned) }
         var transportConfiguration = Transport.Configuration(listen: meshAddress, peers: peerAddresses)
         transportConfiguration.discovery = !noDiscovery
-        let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host)
+        let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host, web: web?.root.path)
         let transport = Transport(configuration: transportConfiguration, endpoint: node, trust: trust,
                                   logger: logger) { port in await banner.mesh(port) }
         let services: NodeServices
@@ -132,7 +144,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         }
         do { services = try await NodeServices(node: node, limits: limits) } catch { throw fail("cannot start the local services: \(error)") }
         let app = buildApplication(node: node, services: services, transport: transport, trust: trust, address: httpAddress,
-                                   logger: logger) { bound in
+                                   web: web, logger: logger) { bound in
             await banner.http(bound)
         }
         do {
@@ -148,13 +160,15 @@ actor Banner {
     let nodeID: String
     let data: String
     let meshHost: String
+    let web: String?
     var meshPort: Int?
     var httpAddress: HostPort?
 
-    init(nodeID: String, data: String, meshHost: String) {
+    init(nodeID: String, data: String, meshHost: String, web: String?) {
         self.nodeID = nodeID
         self.data = data
         self.meshHost = meshHost
+        self.web = web
     }
 
     func mesh(_ port: Int) { meshPort = port; printIfReady() }
@@ -168,9 +182,32 @@ actor Banner {
           data:    \(data)
           mesh:    \(meshHost):\(meshPort)
           http:    http://\(httpAddress)
+          page:    \(web.map { "http://\(httpAddress)/ (from \($0))" } ?? "none (start with --web-root DIR)")
         Stop with Ctrl-C or SIGTERM.
 
         """)
+    }
+}
+
+extension NodeRunCommand {
+    /// The Web folder of the source tree this file was compiled in (Sources/ElohimCLI/ → ../../Web).
+    static let sourceTreeWeb = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Web")
+
+    /// The page to serve: --web-root (which must exist), else $ELOHIM_WEB (which must exist), else
+    /// the source tree's Web folder when it is there; nil, with a warning, when there is none.
+    func webPage(logger: Logger) throws -> WebPage? {
+        if let given = webRoot ?? ProcessInfo.processInfo.environment["ELOHIM_WEB"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let page = WebPage(folder: URL(fileURLWithPath: given)) else {
+                throw fail("the web page's folder \(given) does not exist (from \(webRoot != nil ? "--web-root" : "$ELOHIM_WEB")): give the Web folder of a clone")
+            }
+            return page
+        }
+        guard let page = WebPage(folder: Self.sourceTreeWeb) else {
+            logger.warning("no web page: \(Self.sourceTreeWeb.path) is not there; give --web-root DIR to serve one")
+            return nil
+        }
+        return page
     }
 }
 

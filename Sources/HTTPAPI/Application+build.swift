@@ -11,6 +11,7 @@ import Services
 /// - Parameters:
 ///   - node: the running node; the API is a thin adapter over it.
 ///   - address: where to listen (`127.0.0.1:8000` by default; port 0 picks a free port).
+///   - web: the web page's files, served at `/` (nil: no page; `/` answers a 404 that says how to give one).
 ///   - onListening: called once with the address actually bound, for the start banner.
 /// The node runs as one of the application's services, with `services` (the transport) after it:
 /// graceful shutdown stops them in reverse order, the node last, so its database closes after
@@ -21,10 +22,11 @@ public func buildApplication(
     transport: Transport? = nil,
     trust: TrustStore? = nil,
     address: HostPort,
+    web: WebPage? = nil,
     logger: Logger,
     onListening: @escaping @Sendable (HostPort) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(node: node, services: services, transport: transport, trust: trust, logger: logger)
+    let router = buildRouter(node: node, services: services, transport: transport, trust: trust, web: web, logger: logger)
     let background: [any Service] = transport.map { [$0] } ?? []
     let events = EventsEndpoint(services: services, hub: EventHub(node: node))
     return Application(
@@ -42,21 +44,23 @@ public func buildApplication(
 
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 ///
-/// Every request passes, in order: metrics, error formatting, authentication (finds the caller), the
+/// Every request passes, in order: metrics, error formatting, the web page (GETs of its files end
+/// there), authentication (finds the caller), the
 /// audit trail (records mutations and denials), the rate limits, then what each route declares
 /// it needs (RouteRequirements: a caller, the founder, a permission).
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
-                        logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
-    buildRoutes(node: node, services: services, transport: transport, trust: trust, logger: logger).router
+                        web: WebPage? = nil, logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
+    buildRoutes(node: node, services: services, transport: transport, trust: trust, web: web, logger: logger).router
 }
 
 /// The router and the list of its routes (`METHOD /path`), for the spec conformance test.
 func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
-                 logger: Logger = Logger(label: "elohim.http")) -> (router: Router<APIRequestContext>, routes: [String]) {
+                 web: WebPage? = nil, logger: Logger = Logger(label: "elohim.http")) -> (router: Router<APIRequestContext>, routes: [String]) {
     let router = Router(context: APIRequestContext.self)
     let metrics = NodeMetrics()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorFormatMiddleware())
+    router.add(middleware: WebMiddleware(page: web))
     router.add(middleware: AuthMiddleware(services: services))
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
     router.add(middleware: RateLimitMiddleware(services: services))
