@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `make test` runs once the packages are in place: the unit, property and process tests
-# (`swift test`), the simulation suite, the LAN test in network namespaces, and the API fuzz test
-# (schemathesis against Protocol/openapi.yaml). D-Bus and
+# (`swift test`), the simulation suite, the LAN test in network namespaces, the API fuzz test
+# (schemathesis against Protocol/openapi.yaml), and the web page's browser tests (headless Chromium). D-Bus and
 # avahi-daemon are started for the run where missing, and stopped again afterwards.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +14,6 @@ swift test --skip-build || status=1
 bash scripts/test-simulations.sh || status=1
 bash scripts/test-lan.sh || status=1
 bash scripts/test-api-fuzz.sh || status=1
+bash scripts/test-browser.sh || status=1
 if [[ $status -ne 0 ]]; then echo "make test: FAILED (see above)"; else echo "make test: all passed"; fi
 exit $status
