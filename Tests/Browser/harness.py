@@ -33,8 +33,9 @@ def free_port():
 class Node:
     """One `elohim node run` on loopback, mesh and HTTP on free ports, discovery off."""
 
-    def __init__(self, name, work):
+    def __init__(self, name, work, extra=()):
         self.name = name
+        self.extra = list(extra)
         self.data = os.path.join(work, name)
         self.mesh_port = free_port()
         self.http_port = free_port()
@@ -54,7 +55,7 @@ class Node:
         self.out = open(os.path.join(os.path.dirname(self.data), f"{self.name}.out"), "a+")
         self.process = subprocess.Popen(
             [ELOHIM, "node", "run", "--data-dir", self.data, "--listen", self.mesh, "--http", f"127.0.0.1:{self.http_port}",
-             "--no-discovery", "--web-root", os.path.join(ROOT, "Web")],
+             "--no-discovery", "--web-root", os.path.join(ROOT, "Web"), *self.extra],
             stdout=self.out, stderr=self.log, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -151,6 +152,49 @@ def browser(width=1280, height=900, downloads=None):
     return driver
 
 
+def browser_processes(driver):
+    """The pids of the Chromium processes this driver started (descendants of its chromedriver)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    out, todo = [], [driver.service.process.pid]
+    while todo:
+        pid = todo.pop()
+        for c in children.get(pid, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def process_kind(pid):
+    """renderer, gpu-process, utility, zygote... or browser (the main process, which has no --type).
+    Child processes rewrite their command line with spaces, so it is searched, not split."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            text = f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    m = re.search(r"--type=(\S+)", text)
+    return m.group(1) if m else ("browser" if text else "gone")
+
+
 def drain_logs(driver):
     """Moves the browser's console messages and network requests seen so far onto driver.console / driver.requests."""
     for entry in driver.get_log("browser"):
@@ -195,8 +239,8 @@ class BrowserTest(unittest.TestCase):
         if os.environ.get("KEEP_BROWSER_WORK") is None:
             shutil.rmtree(self.work, ignore_errors=True)
 
-    def node(self, name):
-        n = Node(name, self.work).start()
+    def node(self, name, extra=()):
+        n = Node(name, self.work, extra).start()
         self.nodes.append(n)
         return n
 

@@ -4,6 +4,7 @@ origin. Also: the Content-Security-Policy stops a request to anywhere else, the 
 used by keyboard (every control has a label), and the banner says when the node is unreachable
 and goes when it is back."""
 import os
+import time
 
 from selenium.webdriver.common.by import By
 
@@ -24,11 +25,16 @@ class ScreensTest(BrowserTest):
 
         # Something on every screen: a team with a workflow and items, a peer paired by code, a notice.
         team = a.api("POST", "/api/v1/teams", {"name": "Field crew"})["id"]
+        started = time.time()
         workflow = a.api("POST", f"/api/v1/teams/{team}/workflows", {"name": "Repairs", "stages": [
             {"name": "Triage", "roles": ["member", "admin", "super-admin"], "slaSeconds": 3600}, {"name": "Fix", "roles": ["admin"]}]})["id"]
         items = [a.api("POST", f"/api/v1/teams/{team}/items", {"workflow": workflow, "title": t, "priority": p})["id"]
                  for t, p in [("Well at the north gate is dry", 8), ("Replace the pump seal at the clinic tank, before the rains come", 5), ("Survey", 2)]]
         a.api("POST", f"/api/v1/teams/{team}/items/{items[2]}/claim")
+        # A stage of two seconds: its item is overdue by the time the queue is drawn.
+        urgent = a.api("POST", f"/api/v1/teams/{team}/workflows", {"name": "Urgent", "stages": [
+            {"name": "Now", "roles": ["member", "admin", "super-admin"], "slaSeconds": 2}]})["id"]
+        a.api("POST", f"/api/v1/teams/{team}/items", {"workflow": urgent, "title": "Generator at the clinic stopped", "priority": 9})
         code = a.api("POST", "/api/v1/p2p/invites", {"team": team, "role": "member"})["code"]
         b.api("POST", "/api/v1/p2p/join", {"code": code, "via": a.mesh})
         a.api("POST", "/api/v1/p2p/notices", {"text": "Convoy leaves at 06:00"})
@@ -39,6 +45,7 @@ class ScreensTest(BrowserTest):
             ("vault", "/#/vault"), ("mesh", "/#/mesh"), ("account", "/#/account"), ("audit", "/#/audit"),
             ("diagnostics", "/#/diagnostics"), ("help", "/#/help"), ("not-found", "/#/no-such-screen"),
         ]
+        time.sleep(max(0, 2.5 - (time.time() - started)))
         for width in WIDTHS:
             page.set_window_size(width, 900)
             inner = page.execute_script("return window.innerWidth")
@@ -47,6 +54,10 @@ class ScreensTest(BrowserTest):
                 self.loaded(page)
                 if name == "mesh":
                     self.css(page, f"#mesh-picture [data-peer='{b.id}']")
+                if name == "queue":
+                    # SLA states in words as well as colour.
+                    self.assertIn("Overdue", page.find_element(By.ID, "main").text)
+                    self.assertIn("On time", page.find_element(By.ID, "main").text)
                 self.shot(page, f"screen-{name}-{width}")
                 overflow = page.execute_script("return document.documentElement.scrollWidth")
                 self.assertLessEqual(overflow, inner + 1, f"{name} at {width} px is {overflow} px wide")

@@ -52,6 +52,7 @@ export default async function queue(ctx) {
   const started = performance.now();
   const [t, { workflows }, { items }, info] = await Promise.all([api.get(`/api/v1/teams/${id}`), api.get(`/api/v1/teams/${id}/workflows`),
     api.get(`/api/v1/teams/${id}/items${query ? `?${query}` : ''}`), api.nodeInfo()]);
+  const fetched = performance.now();
   ctx.title(`Queue · ${t.name}`);
   const names = new Map(workflows.map((w) => [w.id, w.name]));
   const me = info.nodeId;
@@ -70,7 +71,7 @@ export default async function queue(ctx) {
   const rowFor = (i) => h('a', { class: 'qrow', href: `#/teams/${id}/items/${i.id}`, 'data-item': i.id },
     h('span', { class: 'title' }, i.title),
     h('span', { class: 'meta' }, `${names.get(i.workflow) || 'workflow'} · ${i.stageName} · ${statusWords[i.status] || i.status}`,
-      i.assignee ? ` · ${i.assignee === me ? 'this node' : shortId(i.assignee)}` : '', ` · P${i.priority}`),
+      i.assignee ? ` · ${i.assignee === me ? 'this node' : i.assigneeName || shortId(i.assignee)}` : '', ` · P${i.priority}`),
     slaBadge(i.sla));
   const list = items.length ? virtualList(items, rowFor, `Work items, ${items.length}`) : h('p', { class: 'muted' },
     workflows.length ? 'No item matches. Create one below.' : 'Define a workflow first, then create items in it.');
@@ -89,7 +90,9 @@ export default async function queue(ctx) {
     workflows.length ? newItem(ctx, id, workflows, filters.workflow) : null);
   if (keepScroll && list.classList.contains('queue')) { list.scrollTop = keepScroll; list.redraw(); }
   // The figure script reads how long fetching and drawing took (performance entries).
-  requestAnimationFrame(() => performance.measure('queue-render', { start: started, end: performance.now(), detail: { items: items.length } }));
+  // (the fetch: the API's answer parsed; the draw: from the data to the first frame shown).
+  performance.measure('queue-fetch', { start: started, end: fetched, detail: { items: items.length } });
+  requestAnimationFrame(() => performance.measure('queue-draw', { start: fetched, end: performance.now(), detail: { items: items.length } }));
   ctx.onEvent((e) => e.type === 'replica' && e.team === id);
 }
 

@@ -83,6 +83,8 @@ async function showFiles(ctx, body, team, keys) {
       h('td', { 'data-label': 'ID', class: 'mono small', title: f.blob }, shortId(f.blob)),
       h('td', { 'data-label': 'Actions' }, h('div', { class: 'row' }, get, rm)));
   });
+  const pick = canPick ? h('input', { type: 'checkbox', name: 'pick', checked: pickPreferred() }) : null;
+  pick?.addEventListener('change', () => localStorage.setItem('elohim.saveWith', pick.checked ? 'picker' : 'downloads'));
   const input = h('input', { type: 'file', name: 'file', multiple: true });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Seal and upload');
   const form = h('form', { 'aria-labelledby': 'upload-h' }, h('h2', { id: 'upload-h' }, 'Add files'), field('Files', input, 'Sealed here, 512 KiB at a time; the node never sees a name or a byte in clear.'), send);
@@ -106,7 +108,8 @@ async function showFiles(ctx, body, team, keys) {
     h('section', { class: 'card', 'aria-labelledby': 'files-h' }, h('div', { class: 'row spread' }, h('h2', { id: 'files-h' }, `Files this passphrase opens (${mine.length})`), lock),
       mine.length ? h('table', { class: 'stack', id: 'vault-files' }, h('thead', {}, h('tr', {}, ['Name', 'Size', 'Format', 'ID', 'Actions'].map((x) => h('th', {}, x)))), h('tbody', {}, rows))
         : h('p', { class: 'muted' }, 'No files open under this passphrase yet. If you expected some, check the passphrase: a mistyped one opens an empty vault.'),
-      h('p', { class: 'muted small' }, `${files.length - mine.length} other file${files.length - mine.length === 1 ? '' : 's'} in this team's vault belong to other passphrases.`)),
+      h('p', { class: 'muted small' }, `${files.length - mine.length} other file${files.length - mine.length === 1 ? '' : 's'} in this team's vault belong to other passphrases.`),
+      pick ? h('div', { class: 'checks' }, h('label', {}, pick, 'Save downloads straight into a file I choose (large files never fill memory)')) : null),
     h('section', { class: 'card' }, form, progress, progressText, out));
 }
 
@@ -135,29 +138,58 @@ async function upload(team, keys, file, progress, text) {
   await api.post(`/api/v1/teams/${team.id}/vault/files`, { name, size: chunks * vf.CHUNK_SIZE, chunks: ids, chunkSize: vf.CHUNK_SIZE }, { retries: 5 });
 }
 
+/** Whether downloads go straight into a file the person picks (the File System Access API:
+ * chunks are written as they open, so memory does not grow with the file), else through the
+ * browser's downloads (each opened chunk a Blob, which the browser may keep on disk). */
+const canPick = typeof window.showSaveFilePicker === 'function';
+function pickPreferred() { return canPick && localStorage.getItem('elohim.saveWith') !== 'downloads'; }
+
+async function saveTarget(name) {
+  if (pickPreferred()) {
+    let handle;
+    try { handle = await window.showSaveFilePicker({ suggestedName: name }); } catch (e) {
+      if (e.name === 'AbortError') throw new Error('Not saved: no file was chosen.');
+      throw e;
+    }
+    const writable = await handle.createWritable();
+    return { write: (bytes) => writable.write(bytes), done: () => writable.close(), abort: () => writable.abort() };
+  }
+  const parts = [];
+  return {
+    write: async (bytes) => { parts.push(new Blob([bytes])); },
+    abort: async () => { parts.length = 0; },
+    done: async () => {
+      const url = URL.createObjectURL(new Blob(parts, { type: 'application/octet-stream' }));
+      const a = h('a', { href: url, download: name, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    },
+  };
+}
+
 async function download(team, keys, f, progress, text, out) {
   const { entry } = f;
   if (entry.chunks !== f.chunks.length) throw new Error(`The entry of ${entry.name} does not match its chunks: the index was altered.`);
   const file = vf.hexToBytes(entry.file);
-  // Each opened chunk becomes its own Blob: the browser may keep blobs on disk, and the page
-  // holds only the chunk it is opening.
-  const parts = [];
+  const target = await saveTarget(entry.name);
   let written = 0;
   showProgress(progress, text, `Fetching and opening ${entry.name}`, 0, entry.size);
-  for (let i = 0; i < f.chunks.length; i++) {
-    const sealed = new Uint8Array(await api.get(`/api/v1/teams/${team.id}/vault/chunks/${f.chunks[i]}`, { binary: true, retries: 20 }));
-    if (await vf.sha256Hex(sealed) !== f.chunks[i]) throw new Error(`Chunk ${i} came back altered.`);
-    const plain = await vf.openChunk(sealed, file, i, i === f.chunks.length - 1, keys, entry.format);
-    parts.push(new Blob([plain]));
-    written += plain.length;
-    showProgress(progress, text, `Fetching and opening ${entry.name}`, written, entry.size);
+  try {
+    for (let i = 0; i < f.chunks.length; i++) {
+      const sealed = new Uint8Array(await api.get(`/api/v1/teams/${team.id}/vault/chunks/${f.chunks[i]}`, { binary: true, retries: 20 }));
+      if (await vf.sha256Hex(sealed) !== f.chunks[i]) throw new Error(`Chunk ${i} came back altered.`);
+      const plain = await vf.openChunk(sealed, file, i, i === f.chunks.length - 1, keys, entry.format);
+      await target.write(plain);
+      written += plain.length;
+      showProgress(progress, text, `Fetching and opening ${entry.name}`, written, entry.size);
+    }
+    if (written !== entry.size) throw new Error(`${entry.name} opened to ${written} bytes, not the ${entry.size} stored: not kept.`);
+  } catch (e) {
+    await target.abort();
+    throw e;
   }
-  if (written !== entry.size) throw new Error(`${entry.name} opened to ${written} bytes, not the ${entry.size} stored: not kept.`);
-  const url = URL.createObjectURL(new Blob(parts, { type: 'application/octet-stream' }));
-  const a = h('a', { href: url, download: entry.name, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  showOk(out, `Opened ${entry.name} (${size(written)}): your browser saves it.`);
+  await target.done();
+  showOk(out, `Opened ${entry.name} (${size(written)}).`);
 }
