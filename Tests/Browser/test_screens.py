@@ -38,6 +38,10 @@ class ScreensTest(BrowserTest):
         code = a.api("POST", "/api/v1/p2p/invites", {"team": team, "role": "member"})["code"]
         b.api("POST", "/api/v1/p2p/join", {"code": code, "via": a.mesh})
         a.api("POST", "/api/v1/p2p/notices", {"text": "Convoy leaves at 06:00"})
+        # Text from the mesh is text: markup in a team's name or a notice never becomes elements.
+        hostile = '<img src=x onerror="window.__injected=1">'
+        a.api("POST", "/api/v1/teams", {"name": hostile})
+        a.api("POST", "/api/v1/p2p/notices", {"text": hostile})
 
         screens = [
             ("home", "/#/"), ("teams", "/#/teams"), ("team", f"/#/teams/{team}"), ("workflows", f"/#/teams/{team}/workflows"),
@@ -80,6 +84,13 @@ class ScreensTest(BrowserTest):
             self.shot(page, f"screen-signin-{width}")
             self.assertLessEqual(page.execute_script("return document.documentElement.scrollWidth"), inner + 1)
             self.sign_in(page, a)
+
+        for path in ["/#/teams", "/#/mesh", "/#/"]:
+            page.get(a.origin + path)
+            self.loaded(page)
+            self.assertIn(hostile, page.find_element(By.ID, "main").text, f"{path} shows the markup as text")
+            self.assertEqual(page.execute_script("return document.querySelectorAll('main img').length"), 0, path)
+            self.assertIsNone(page.execute_script("return window.__injected"), path)
 
         # Keyboard: Tab from the top reaches the navigation and the screen's controls.
         page.get(a.origin + f"/#/teams/{team}/queue")
