@@ -6,7 +6,7 @@ ELOHIM := .build/debug/elohim
 VENV := .venv
 ARGS ?=
 
-.PHONY: deps venv build run test fuzz protos clean
+.PHONY: deps venv web-libs build run test fuzz protos clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -18,7 +18,12 @@ $(VENV)/.installed: Tests/Interop/requirements.txt
 	$(VENV)/bin/pip install --quiet -r Tests/Interop/requirements.txt
 	touch $@
 
-build: deps
+# Third-party browser code for the page, from Debian's libjs-* packages (never a CDN), copied
+# with its licence into Web/vendor (not committed).
+web-libs: deps
+	@bash scripts/web-libs.sh
+
+build: deps web-libs
 	$(SWIFT) build --product elohim
 
 # Starts one node on ./.elohim (pass ARGS="--data-dir D --http HOST:PORT" to change).
@@ -26,7 +31,7 @@ run: build
 	$(ELOHIM) node run $(ARGS)
 
 # Every unit, property, process and interop test, the simulation suite and the LAN test.
-test: deps venv
+test: deps venv web-libs
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
 

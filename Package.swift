@@ -38,6 +38,7 @@ let package = Package(
         // System libraries (Debian packages; `make deps` installs them).
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CAvahi", path: "Sources/CAvahi"),
 
         // Pure modules.
@@ -51,6 +52,7 @@ let package = Package(
             dependencies: [
                 "Sodium",
                 "CZstd",
+                "CZlib",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -143,7 +145,8 @@ let package = Package(
         .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshCore", "Replicas", "Sodium", "Wire", .product(name: "Logging", package: "swift-log"),
                                                     .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                                                     .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "MeshNode", "Sodium", "Replicas", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "MeshNode", "Sodium", "Replicas", "Wire", .product(name: "GRDB", package: "GRDB.swift"),
+                                                    .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "HTTPAPITests",
             dependencies: [

@@ -7,7 +7,11 @@ packages=(
   libsodium-dev        # Sodium: Ed25519, BLAKE2b, ChaCha20-Poly1305, X25519, ristretto255, Argon2id
   libsqlite3-dev       # GRDB's SQLite
   libavahi-client-dev  # Discovery: mDNS through Avahi
-  libzstd-dev          # zstd for sync batches and the vault
+  libzstd-dev          # zstd for sync batches and vault format v1
+  zlib1g-dev           # deflate for vault format v2 (what browsers ship) and gzip for the web page
+  libjs-marked         # the web page's Markdown renderer (copied into Web/vendor by make web-libs)
+  chromium chromium-driver  # the browser tests of the web page (Selenium drives them)
+  zstd                 # the reference zstd tool: the browser test stores a format v1 file with it
   avahi-daemon avahi-utils dbus  # a local mDNS responder for discovery tests
   protobuf-compiler    # protoc, for `make protos` only
   iproute2             # network namespaces for the LAN test

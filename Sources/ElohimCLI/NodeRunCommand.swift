@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Foundation
 import HTTPAPI
@@ -23,6 +24,11 @@ struct NodeRunCommand: AsyncParsableCommand {
         --peer. `--peer HOST:PORT` trusts whoever answers at that address; `--peer
         NODEID@HOST:PORT` also checks that it is that node. Give each node its neighbours.
 
+        The web page is served at the HTTP address's `/`, from --web-root DIR, else from
+        $ELOHIM_WEB, else from the Web folder of the source tree this binary was built from
+        (so `make run` serves it from a clone). Without one, the API still works and `/` says
+        how to give one.
+
         SIGINT and SIGTERM shut it down cleanly: links close, the database is closed, and the
         process exits with status 0.
 
@@ -40,6 +46,11 @@ struct NodeRunCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Where the HTTP API listens. Port 0 picks a free port.", valueName: "host:port"))
     var http: String = "127.0.0.1:8000"
+
+    @Option(name: .customLong("web-root"), help: ArgumentHelp(
+        "The web page's folder (default: $ELOHIM_WEB, else the Web folder of the source tree elohim was built from).",
+        valueName: "dir"))
+    var webRoot: String?
 
     @Option(name: .customLong("peer"), help: ArgumentHelp("A peer to link with: HOST:PORT or NODEID@HOST:PORT. Repeatable.",
                                                           valueName: "peer"))
@@ -125,6 +136,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         let httpAddress = try HostPort(parsing: http)
         let meshAddress = try HostPort(parsing: listen)
         let peerAddresses = try peers.map { try PeerAddress(parsing: $0) }
+        let web = try webPage(logger: logger)
 
         let node: Node
         let trust: TrustStore
@@ -139,7 +151,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         for id in trusted { trust.trust(try NodeID(parsing: id), source: .pinned) }
         var transportConfiguration = Transport.Configuration(listen: meshAddress, peers: peerAddresses)
         transportConfiguration.discovery = !noDiscovery
-        let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host)
+        let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host, web: web?.root.path)
         let httpOptions = HTTPOptions(origins: OriginPolicy(allowedHosts: allowedHosts, allowedOrigins: allowedOrigins),
                                       metricsPublic: metricsPublic)
         let transport = Transport(configuration: transportConfiguration, endpoint: node, trust: trust,
@@ -157,7 +169,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         do { services = try await NodeServices(node: node, limits: limits) } catch { throw fail("cannot start the local services: \(error)") }
         await banner.setup(services.setupLinkSecret)
         let app = buildApplication(node: node, services: services, transport: transport, trust: trust, address: httpAddress,
-                                   options: httpOptions, logger: logger) { bound in
+                                   options: httpOptions, web: web, logger: logger) { bound in
             await banner.http(bound)
         }
         do {
@@ -173,14 +185,16 @@ actor Banner {
     let nodeID: String
     let data: String
     let meshHost: String
+    let web: String?
     var meshPort: Int?
     var httpAddress: HostPort?
     var setupSecret: String?
 
-    init(nodeID: String, data: String, meshHost: String) {
+    init(nodeID: String, data: String, meshHost: String, web: String?) {
         self.nodeID = nodeID
         self.data = data
         self.meshHost = meshHost
+        self.web = web
     }
 
     func setup(_ secret: String?) { setupSecret = secret }
@@ -208,9 +222,32 @@ actor Banner {
           data:    \(data)
           mesh:    \(meshHost):\(meshPort)
           http:    http://\(httpAddress)
+          page:    \(web.map { "http://\(httpAddress)/ (from \($0))" } ?? "none (start with --web-root DIR)")
         \(setup)Stop with Ctrl-C or SIGTERM.
 
         """)
+    }
+}
+
+extension NodeRunCommand {
+    /// The Web folder of the source tree this file was compiled in (Sources/ElohimCLI/ → ../../Web).
+    static let sourceTreeWeb = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Web")
+
+    /// The page to serve: --web-root (which must exist), else $ELOHIM_WEB (which must exist), else
+    /// the source tree's Web folder when it is there; nil, with a warning, when there is none.
+    func webPage(logger: Logger) throws -> WebPage? {
+        if let given = webRoot ?? ProcessInfo.processInfo.environment["ELOHIM_WEB"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let page = WebPage(folder: URL(fileURLWithPath: given)) else {
+                throw fail("the web page's folder \(given) does not exist (from \(webRoot != nil ? "--web-root" : "$ELOHIM_WEB")): give the Web folder of a clone")
+            }
+            return page
+        }
+        guard let page = WebPage(folder: Self.sourceTreeWeb) else {
+            logger.warning("no web page: \(Self.sourceTreeWeb.path) is not there; give --web-root DIR to serve one")
+            return nil
+        }
+        return page
     }
 }
 

@@ -7,7 +7,7 @@ import Services
 import Glibc
 #endif
 
-/// `elohim vault put|get|ls`: files sealed on this machine (vault format v1) before the node
+/// `elohim vault put|get|ls`: files sealed on this machine (vault format v2; v1 still opens) before the node
 /// sees them; the node stores ciphertext only.
 struct VaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +15,8 @@ struct VaultCommand: AsyncParsableCommand {
         abstract: "Put, get and list files in a team's encrypted vault.",
         discussion: """
         Files are sealed here, with a key made from your passphrase (PBKDF2-HMAC-SHA256, 600,000 \
-        rounds; AES-256-GCM per 512 KiB chunk, zstd first), and only then sent to the node. The \
+        rounds; AES-256-GCM per 512 KiB chunk, deflated first: vault format v2, which the web page \
+        reads and writes too), and only then sent to the node. The \
         node never sees a name, a size or a byte in clear.
 
         A second passphrase opens a second vault in the same team; the node's storage does not \
@@ -166,7 +167,8 @@ struct VaultGetCommand: AsyncParsableCommand {
                 let sealed: [UInt8]
                 do { sealed = try await client.getBytes(options.base + "/chunks/" + id) } catch { throw fail(error) }
                 guard VaultFormat.address(sealed).description == id else { throw fail("chunk \(i) came back altered") }
-                let plain = try VaultFormat.openChunk(sealed, file: fileID, index: UInt32(i), last: i == file.chunks.count - 1, keys: keys)
+                let plain = try VaultFormat.openChunk(sealed, file: fileID, index: UInt32(i), last: i == file.chunks.count - 1, keys: keys,
+                                                           format: entry.format)
                 try handle.write(contentsOf: plain)
                 written += UInt64(plain.count)
                 progress.show(written)

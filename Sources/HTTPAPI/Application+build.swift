@@ -23,6 +23,7 @@ public struct HTTPOptions: Sendable, Equatable {
 /// - Parameters:
 ///   - node: the running node; the API is a thin adapter over it.
 ///   - address: where to listen (`127.0.0.1:8000` by default; port 0 picks a free port).
+///   - web: the web page's files, served at `/` (nil: no page; `/` answers a 404 that says how to give one).
 ///   - onListening: called once with the address actually bound, for the start banner.
 /// The node runs as one of the application's services, with `services` (the transport) after it:
 /// graceful shutdown stops them in reverse order, the node last, so its database closes after
@@ -34,10 +35,12 @@ public func buildApplication(
     trust: TrustStore? = nil,
     address: HostPort,
     options: HTTPOptions = HTTPOptions(),
+    web: WebPage? = nil,
     logger: Logger,
     onListening: @escaping @Sendable (HostPort) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(node: node, services: services, transport: transport, trust: trust, options: options, logger: logger)
+    let router = buildRouter(node: node, services: services, transport: transport, trust: trust, options: options, web: web,
+                             logger: logger)
     let background: [any Service] = transport.map { [$0] } ?? []
     let events = EventsEndpoint(services: services, hub: EventHub(node: node), origins: options.origins)
     return Application(
@@ -55,26 +58,29 @@ public func buildApplication(
 
 /// The router alone, so tests can drive it without a socket (`app.test(.router)`).
 ///
-/// Every request passes, in order: metrics, error formatting, authentication (finds the caller), the
-/// audit trail (records mutations and denials; a mutation it cannot record is refused), the
-/// browser checks (Host and Origin), the rate limits, then what each route declares it needs
-/// (RouteRequirements: a caller, the founder, a permission).
+/// Every request passes, in order: metrics, error formatting, the browser checks (Host and Origin:
+/// they come first, so a rebound name gets nothing, not even the page), the web page (GETs of its
+/// files end there), authentication (finds the caller), the audit trail (records mutations and
+/// denials; a mutation it cannot record is refused), the rate limits, then what each route
+/// declares it needs (RouteRequirements: a caller, the founder, a permission).
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
-                        options: HTTPOptions = HTTPOptions(), logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
-    buildRoutes(node: node, services: services, transport: transport, trust: trust, options: options, logger: logger).router
+                        options: HTTPOptions = HTTPOptions(), web: WebPage? = nil,
+                        logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
+    buildRoutes(node: node, services: services, transport: transport, trust: trust, options: options, web: web, logger: logger).router
 }
 
 /// The router and the list of its routes (`METHOD /path`), for the spec conformance test.
 func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
-                 options: HTTPOptions = HTTPOptions(), logger: Logger = Logger(label: "elohim.http"))
+                 options: HTTPOptions = HTTPOptions(), web: WebPage? = nil, logger: Logger = Logger(label: "elohim.http"))
     -> (router: Router<APIRequestContext>, routes: [String]) {
     let router = Router(context: APIRequestContext.self)
     let metrics = NodeMetrics()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorFormatMiddleware())
+    router.add(middleware: BrowserSafetyMiddleware(policy: options.origins))
+    router.add(middleware: WebMiddleware(page: web))
     router.add(middleware: AuthMiddleware(services: services))
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
-    router.add(middleware: BrowserSafetyMiddleware(policy: options.origins))
     router.add(middleware: RateLimitMiddleware(services: services))
     router.add(middleware: PermissionMiddleware(services: services, metricsPublic: options.metricsPublic))
     let table = RouteTable(router)

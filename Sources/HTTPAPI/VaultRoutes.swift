@@ -9,7 +9,7 @@ import Wire
 
 /// `/api/v1/teams/{team}/vault`: sealed chunks (opaque bytes addressed by their SHA-256) and
 /// the file index (the replica's vault). The node accepts ciphertext only: a chunk must hash to
-/// its address, and a file's name must be a sealed v1 entry (base64 of nonce, ciphertext and
+/// its address, and a file's name must be a sealed entry (base64 of nonce, ciphertext and
 /// tag), never a readable name. Encryption and decryption happen in the client
 /// (`elohim vault put/get`, PROTOCOL.md section 11).
 struct VaultRoutes: Sendable {

@@ -88,7 +88,7 @@ import Glibc
         try await b.start(peers: [a, c])
         try await a.start(peers: [b])
         try await c.start(peers: [b])
-        try await eventually("A and C linked to B", seconds: 20) {
+        try await eventually("A and C linked to B", seconds: 45) {
             let sa = try await a.state(of: b), sc = try await c.state(of: b)
             return sa == "alive" && sc == "alive"
         }

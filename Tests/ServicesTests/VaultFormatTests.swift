@@ -3,7 +3,7 @@ import Replicas
 import Testing
 @testable import Services
 
-/// Vault format v1: what opens, and everything that must not.
+/// The vault's format (v2, what writers make): what opens, and everything that must not.
 @Suite struct VaultFormatTests {
     static let team = OpID(bytes: Array(repeating: 7, count: 32))!
     static let keys = try! VaultFormat.keys(passphrase: "correct horse battery", team: team)
@@ -12,7 +12,7 @@ import Testing
     @Test func chunksOpenOnlyWithTheirKeyFileAndPlace() throws {
         let plain = Array("the field report, twice: the field report".utf8)
         let sealed = try VaultFormat.sealChunk(plain, file: Self.file, index: 3, last: false, keys: Self.keys)
-        #expect(try VaultFormat.openChunk(sealed, file: Self.file, index: 3, last: false, keys: Self.keys) == plain)
+        #expect(try VaultFormat.openChunk(sealed, file: Self.file, index: 3, last: false, keys: Self.keys, format: .v2) == plain)
         #expect(try VaultFormat.sealChunk(plain, file: Self.file, index: 3, last: false, keys: Self.keys) != sealed, "a fresh nonce each time")
 
         let decoy = try VaultFormat.keys(passphrase: "decoy passphrase", team: Self.team)
@@ -20,12 +20,12 @@ import Testing
         var altered = sealed
         altered[altered.count / 2] ^= 1
         let attempts: [(String, () throws -> [UInt8])] = [
-            ("another passphrase", { try VaultFormat.openChunk(sealed, file: Self.file, index: 3, last: false, keys: decoy) }),
-            ("another team", { try VaultFormat.openChunk(sealed, file: Self.file, index: 3, last: false, keys: otherTeam) }),
-            ("another position", { try VaultFormat.openChunk(sealed, file: Self.file, index: 4, last: false, keys: Self.keys) }),
-            ("claimed to be last (truncation)", { try VaultFormat.openChunk(sealed, file: Self.file, index: 3, last: true, keys: Self.keys) }),
-            ("another file", { try VaultFormat.openChunk(sealed, file: Array(1...16), index: 3, last: false, keys: Self.keys) }),
-            ("one bit flipped", { try VaultFormat.openChunk(altered, file: Self.file, index: 3, last: false, keys: Self.keys) }),
+            ("another passphrase", { try VaultFormat.openChunk(sealed, file: Self.file, index: 3, last: false, keys: decoy, format: .v2) }),
+            ("another team", { try VaultFormat.openChunk(sealed, file: Self.file, index: 3, last: false, keys: otherTeam, format: .v2) }),
+            ("another position", { try VaultFormat.openChunk(sealed, file: Self.file, index: 4, last: false, keys: Self.keys, format: .v2) }),
+            ("claimed to be last (truncation)", { try VaultFormat.openChunk(sealed, file: Self.file, index: 3, last: true, keys: Self.keys, format: .v2) }),
+            ("another file", { try VaultFormat.openChunk(sealed, file: Array(1...16), index: 3, last: false, keys: Self.keys, format: .v2) }),
+            ("one bit flipped", { try VaultFormat.openChunk(altered, file: Self.file, index: 3, last: false, keys: Self.keys, format: .v2) }),
         ]
         for (what, open) in attempts {
             #expect(throws: VaultError.self, "\(what) must not open") { _ = try open() }

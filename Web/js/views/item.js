@@ -1,0 +1,47 @@
+// One work item: where it stands, its SLA, and the next step (claim, start, complete) when the
+// team's rules allow it. Another node's change shows here as it arrives.
+import { h, replace, status, busy } from '../dom.js';
+import * as api from '../api.js';
+import { shortId, statusWords, duration } from '../format.js';
+import { slaBadge } from './queue.js';
+
+const steps = [
+  ['claim', 'Claim', (i) => i.status === 'queued', 'Take it: you become its assignee.'],
+  ['start', 'Start', (i) => i.status === 'claimed', 'Say you are working on it.'],
+  ['complete', 'Complete', (i) => i.status === 'claimed' || i.status === 'in_progress', 'Finish this stage; the item moves to the next one.'],
+];
+
+export default async function item(ctx) {
+  const { team, item: id } = ctx.params;
+  const [i, { workflows }, info] = await Promise.all([api.get(`/api/v1/teams/${team}/items/${id}`), api.get(`/api/v1/teams/${team}/workflows`), api.nodeInfo()]);
+  const w = workflows.find((x) => x.id === i.workflow);
+  const stage = w?.stages[i.stage];
+  ctx.title(i.title);
+  const out = status();
+  const mine = i.assignee === info.nodeId;
+  const buttons = steps.map(([step, label, allowed, hint]) => {
+    const ok = allowed(i) && (step === 'claim' || mine);
+    const b = h('button', { type: 'button', class: ok ? 'primary' : null, disabled: !ok, 'data-step': step, title: hint }, label);
+    b.addEventListener('click', () => busy(b, out, async () => { await api.post(`/api/v1/teams/${team}/items/${id}/${step}`); await item(ctx); }));
+    return b;
+  });
+  replace(ctx.main,
+    h('p', {}, h('a', { href: `#/teams/${team}/queue` }, '← Queue')),
+    h('article', { class: 'card', 'aria-labelledby': 'item-title' },
+      h('div', { class: 'row spread' }, h('h1', { id: 'item-title' }, i.title), slaBadge(i.sla)),
+      h('dl', { class: 'kv' },
+        h('dt', {}, 'Status'), h('dd', { id: 'item-status', 'data-status': i.status }, statusWords[i.status] || i.status),
+        h('dt', {}, 'Assignee'), h('dd', { id: 'item-assignee' }, i.assignee ? (mine ? 'this node' : h('span', { class: i.assigneeName ? null : 'mono', title: i.assignee },
+          i.assigneeName || shortId(i.assignee))) : 'nobody yet'),
+        h('dt', {}, 'Workflow'), h('dd', {}, w?.name || shortId(i.workflow)),
+        h('dt', {}, 'Stage'), h('dd', {}, `${i.stage + 1} of ${w?.stages.length ?? '?'}: ${i.stageName}`),
+        h('dt', {}, 'Who acts here'), h('dd', {}, stage ? stage.roles.join(', ') : ''),
+        h('dt', {}, 'SLA of the stage'), h('dd', {}, duration(stage?.slaSeconds)),
+        h('dt', {}, 'Priority'), h('dd', {}, String(i.priority)),
+        h('dt', {}, 'Revision'), h('dd', { class: 'mono small', title: i.revision }, shortId(i.revision))),
+      h('div', { class: 'row', role: 'group', 'aria-label': 'Next step' }, buttons), out,
+      i.assignee && !mine && i.status !== 'completed' ? h('p', { class: 'muted small' }, 'Another device holds this item; only its assignee starts or completes it.') : null),
+    h('section', { class: 'card', 'aria-labelledby': 'later-h' }, h('h2', { id: 'later-h' }, 'Comments, attachments, history'),
+      h('p', { class: 'muted' }, 'Work items carry no content yet; the team-work issue adds comments, attachments and history, and they will appear here.')));
+  ctx.onEvent((e) => e.type === 'replica' && e.team === team);
+}

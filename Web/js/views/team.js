@@ -1,0 +1,110 @@
+// One team: its members and their roles (change, remove), invite codes (shown large, with
+// their expiry), and which accounts of this node may do what in it.
+import { h, replace, field, status, busy, showOk, showError } from '../dom.js';
+import * as api from '../api.js';
+import * as session from '../session.js';
+import { shortId, when, fromNow, roleWords, memberName } from '../format.js';
+import { setCurrentTeam } from '../teamstate.js';
+
+export default async function team(ctx) {
+  const id = ctx.params.team;
+  setCurrentTeam(id);
+  const [t, info, me, invites] = await Promise.all([
+    api.get(`/api/v1/teams/${id}`), api.nodeInfo(), api.get(`/api/v1/teams/${id}/access/me`),
+    session.isFounder() ? api.get('/api/v1/p2p/invites') : null,
+  ]);
+  // Ask only for what the caller may see, so a refusal never reaches the console.
+  const access = me.permissions['team.manage'] ? await api.get(`/api/v1/teams/${id}/access`) : null;
+  ctx.title(t.name);
+  const mine = t.members.find((m) => m.nodeId === info.nodeId)?.role;
+  const canManage = Boolean(access) && (mine === 'admin' || mine === 'super-admin');
+  replace(ctx.main,
+    h('div', { class: 'row spread' }, h('h1', {}, t.name),
+      h('div', { class: 'row' }, h('a', { class: 'button', href: `#/teams/${id}/queue` }, 'Queue'),
+        h('a', { class: 'button', href: `#/teams/${id}/workflows` }, 'Workflows'), h('a', { class: 'button', href: '#/vault' }, 'Vault'))),
+    h('p', { class: 'muted small' }, 'Team ID ', h('code', {}, id)),
+    membersCard(ctx, t, info, canManage),
+    session.isFounder() ? inviteCard(ctx, t, invites?.invites || []) : null,
+    access ? accessCard(ctx, t, access.access) : null);
+  ctx.onEvent((e) => (e.type === 'replica' && e.team === id) || e.type === 'paired');
+}
+
+function membersCard(ctx, t, info, canManage) {
+  const out = status();
+  const rows = t.members.map((m) => {
+    const self = m.nodeId === info.nodeId;
+    const select = h('select', { 'aria-label': `Role of ${memberName(m)}`, disabled: !canManage || m.role === 'super-admin' || self },
+      ['guest', 'member', 'admin'].map((r) => h('option', { value: r, selected: m.role === r }, roleWords[r])),
+      m.role === 'super-admin' ? h('option', { value: 'super-admin', selected: true }, roleWords['super-admin']) : null);
+    select.addEventListener('change', () => busy(select, out, async () => {
+      await api.put(`/api/v1/teams/${t.id}/members/${m.nodeId}`, { role: select.value });
+      showOk(out, `${memberName(m)} is now ${roleWords[select.value]}.`);
+    }));
+    const remove = h('button', { type: 'button', class: 'danger', disabled: !canManage || m.role === 'super-admin' || self }, 'Remove');
+    remove.addEventListener('click', () => {
+      if (!confirm(`Remove ${memberName(m)} from ${t.name}? Their device stops receiving the team's changes.`)) return;
+      busy(remove, out, async () => { await api.del(`/api/v1/teams/${t.id}/members/${m.nodeId}`); showOk(out, `${memberName(m)} was removed.`); });
+    });
+    return h('tr', {},
+      h('td', { 'data-label': 'Member' }, h('span', { title: m.nodeId, class: m.name ? null : 'mono' }, memberName(m)), self ? h('span', { class: 'muted' }, ' (this node)') : null),
+      h('td', { 'data-label': 'Devices' }, h('span', { class: 'mono small', title: (m.devices || [m.nodeId]).join(', ') },
+        (m.devices || [m.nodeId]).map(shortId).join(', '))),
+      h('td', { 'data-label': 'Role' }, select),
+      h('td', { 'data-label': 'Action' }, remove));
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'members-h' },
+    h('h2', { id: 'members-h' }, `Members (${t.members.length})`),
+    h('table', { class: 'stack' }, h('thead', {}, h('tr', {}, h('th', {}, 'Member'), h('th', {}, 'Devices'), h('th', {}, 'Role'), h('th', {}, 'Action'))),
+      h('tbody', {}, rows)),
+    canManage ? null : h('p', { class: 'muted small' }, 'Only an Admin of the team changes roles. The Super Admin keeps the role for good.'),
+    out);
+}
+
+function inviteCard(ctx, t, invites) {
+  const role = h('select', { name: 'role' }, ['member', 'guest', 'admin'].map((r) => h('option', { value: r }, roleWords[r])));
+  const expires = h('select', { name: 'expires' }, [['1h', '1 hour'], ['12h', '12 hours'], ['7d', '7 days'], ['30d', '30 days']]
+    .map(([v, label]) => h('option', { value: v, selected: v === '7d' }, label)));
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Make a code');
+  const out = status();
+  const shown = h('div', { 'aria-live': 'polite' });
+  const form = h('form', {}, h('div', { class: 'grid two' }, field('Role of the newcomer', role), field('Valid for', expires)), submit, out, shown);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(submit, out, async () => {
+      const invite = await api.post('/api/v1/p2p/invites', { team: t.id, role: role.value, expires: expires.value });
+      const spoken = invite.code.split('').join(' ');
+      replace(shown, h('p', {}, 'Read this code to the newcomer. It works once.'),
+        h('p', { class: 'code', 'aria-label': `Code: ${spoken}`, 'data-code': invite.code }, invite.code),
+        h('p', {}, `Role: ${roleWords[invite.role] || invite.role}. Expires ${when(invite.expiresAt)} (${fromNow(invite.expiresAt)}).`),
+        h('p', { class: 'muted small' }, 'On their device: Teams → Join by code, or ', h('code', {}, `elohim join ${invite.code}`), '.'));
+    });
+  });
+  const open = invites.filter((i) => i.team === t.id);
+  return h('section', { class: 'card', 'aria-labelledby': 'invite-h' }, h('h2', { id: 'invite-h' }, 'Invite someone'), form,
+    open.length ? h('details', {}, h('summary', {}, `Codes made for this team (${open.length})`), h('table', { class: 'stack' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Starts'), h('th', {}, 'Role'), h('th', {}, 'Status'), h('th', {}, 'Expires'), h('th', {}, 'Action'))),
+      h('tbody', {}, open.map((i) => {
+        const revoke = h('button', { type: 'button', disabled: i.status !== 'open' }, 'Revoke');
+        revoke.addEventListener('click', () => busy(revoke, out, async () => { await api.del(`/api/v1/p2p/invites/${i.id}`); showOk(out, 'Revoked.'); ctx.go(location.hash); }));
+        return h('tr', {}, h('td', { 'data-label': 'Starts', class: 'mono' }, `OMNI-${i.tag}-…`), h('td', { 'data-label': 'Role' }, roleWords[i.role] || i.role || ''),
+          h('td', { 'data-label': 'Status' }, i.status, i.usedBy ? ` by ${shortId(i.usedBy)}` : ''), h('td', { 'data-label': 'Expires' }, when(i.expiresAt)),
+          h('td', { 'data-label': 'Action' }, revoke));
+      })))) : null);
+}
+
+function accessCard(ctx, t, access) {
+  const out = status();
+  return h('section', { class: 'card', 'aria-labelledby': 'access-h' }, h('h2', { id: 'access-h' }, 'Accounts on this node'),
+    h('p', { class: 'muted small' }, 'What each person signing in to this node may do in this team. The founder may do everything.'),
+    h('table', { class: 'stack' }, h('thead', {}, h('tr', {}, h('th', {}, 'Account'), h('th', {}, 'Role'), h('th', {}, 'Profiles'))),
+      h('tbody', {}, access.map((a) => {
+        const select = h('select', { 'aria-label': `Role of account ${a.username || a.account}` },
+          h('option', { value: '', selected: !a.role }, 'None'), ['guest', 'member', 'admin', 'super-admin'].map((r) => h('option', { value: r, selected: a.role === r }, roleWords[r])));
+        select.addEventListener('change', () => busy(select, out, async () => {
+          await api.put(`/api/v1/teams/${t.id}/access/${a.account}`, select.value ? { role: select.value, profiles: a.profiles, overrides: a.overrides } : { profiles: a.profiles, overrides: a.overrides });
+          showOk(out, 'Saved.');
+        }));
+        return h('tr', {}, h('td', { 'data-label': 'Account' }, a.username || `account ${a.account}`), h('td', { 'data-label': 'Role' }, select),
+          h('td', { 'data-label': 'Profiles' }, (a.profiles || []).join(', ') || '—'));
+      }))), out);
+}
