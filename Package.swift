@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CAvahi", path: "Sources/CAvahi"),
+        .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter"),
 
         // Pure modules.
         .target(
@@ -104,9 +105,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The data engine (issue 19): DuckDB as a supervised child process, JSON to XLSX with
+        // libxlsxwriter. Foundation and the shim only, so `swift build --target DataEngine` is quick.
+        .target(name: "DataEngine", dependencies: ["CXlsxWriter"]),
         .target(
             name: "HTTPAPI",
             dependencies: [
+                "DataEngine",
                 "MeshNode",
                 "Services",
                 "Sodium",
@@ -121,6 +126,7 @@ let package = Package(
         .executableTarget(
             name: "ElohimCLI",
             dependencies: [
+                "DataEngine",
                 "MeshNode",
                 "Services",
                 "HTTPAPI",
@@ -151,5 +157,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ElohimCLITests", dependencies: ["ElohimCLI"]),
+        .testTarget(name: "DataEngineTests", dependencies: ["DataEngine"]),
     ]
 )

@@ -8,6 +8,7 @@ packages=(
   libsqlite3-dev       # GRDB's SQLite
   libavahi-client-dev  # Discovery: mDNS through Avahi
   libzstd-dev          # zstd for sync batches and the vault
+  libxlsxwriter-dev    # DataEngine: .xlsx files in constant memory (JSON to Excel, query exports)
   avahi-daemon avahi-utils dbus  # a local mDNS responder for discovery tests
   protobuf-compiler    # protoc, for `make protos` only
   iproute2             # network namespaces for the LAN test
