@@ -13,7 +13,7 @@ struct Elohim: AsyncParsableCommand {
         127.0.0.1:8000. `elohim id` prints the node ID that peers use to pin this node.
         """,
         version: ElohimVersion.current,
-        subcommands: [NodeCommand.self, IdCommand.self, InviteCommand.self, JoinCommand.self, VaultCommand.self, SimCommand.self]
+        subcommands: [NodeCommand.self, IdCommand.self, InviteCommand.self, JoinCommand.self, VaultCommand.self, DataCommand.self, SimCommand.self]
     )
 }
 
