@@ -50,7 +50,7 @@ struct ChildProcess {
 
     /// Runs the child with `stdinPath` as its standard input.
     func run(stdinPath: String) async throws -> Outcome {
-        try Task.checkCancellation()
+        if Task.isCancelled { throw DataEngineError.cancelled }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
