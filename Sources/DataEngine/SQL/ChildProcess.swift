@@ -63,6 +63,14 @@ struct ChildProcess {
         process.standardOutput = out
         process.standardError = err
         let state = State()
+        // The termination handler, not waitUntilExit (which polls its run loop every 50 ms),
+        // tells when the child is gone: it runs as soon as Foundation reaps it.
+        let finished = DispatchGroup()
+        finished.enter()
+        process.terminationHandler = { _ in
+            state.inner.withLock { $0.exited = true }
+            finished.leave()
+        }
         do { try process.run() } catch {
             throw DataEngineError.engineCrashed(status: -1, "cannot start \(executable): \(error.localizedDescription)")
         }
@@ -72,10 +80,9 @@ struct ChildProcess {
         let outcome: Outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
                 DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { state.kill { $0.timedOut = true } }
-                let group = DispatchGroup()
                 let stdout = Mutex<[UInt8]>([])
                 let stderr = Mutex<[UInt8]>([])
-                group.enter()
+                finished.enter()
                 Thread.detachNewThread {
                     let handle = out.fileHandleForReading
                     while true {
@@ -88,9 +95,9 @@ struct ChildProcess {
                         }
                         if over { state.kill { $0.overflowed = true } }
                     }
-                    group.leave()
+                    finished.leave()
                 }
-                group.enter()
+                finished.enter()
                 Thread.detachNewThread {
                     let handle = err.fileHandleForReading
                     while true {
@@ -98,12 +105,9 @@ struct ChildProcess {
                         if chunk.isEmpty { break }
                         stderr.withLock { buf in if buf.count < maxError { buf.append(contentsOf: chunk.prefix(maxError - buf.count)) } }
                     }
-                    group.leave()
+                    finished.leave()
                 }
-                Thread.detachNewThread {
-                    process.waitUntilExit()
-                    state.inner.withLock { $0.exited = true }
-                    group.wait()
+                finished.notify(queue: .global()) {
                     continuation.resume(returning: Outcome(stdout: stdout.withLock { $0 }, stderr: String(decoding: stderr.withLock { $0 }, as: UTF8.self),
                                                            status: process.terminationStatus,
                                                            signaled: process.terminationReason == .uncaughtSignal))

@@ -160,9 +160,14 @@ public struct SQLEngine: Sendable {
         lines += body
         lines.append(".print \(Marker.end)")
         let script = (runFolder as NSString).appendingPathComponent("script.sql")
-        guard fm.createFile(atPath: script, contents: Data((lines.joined(separator: "\n") + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        // Written plainly: createFile(atPath:contents:) would fsync a file that lives for one query.
+        guard fm.createFile(atPath: script, contents: nil, attributes: [.posixPermissions: 0o600]), let handle = FileHandle(forWritingAtPath: script) else {
             throw DataEngineError.cannotWrite(script, "cannot create the query's script")
         }
+        do {
+            try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+            try handle.close()
+        } catch { throw DataEngineError.cannotWrite(script, error.localizedDescription) }
 
         let child = ChildProcess(executable: install.binary, arguments: ["-no-init", "-batch", "-bail", ":memory:"],
                                  workingDirectory: runFolder,
