@@ -11,11 +11,12 @@ ARGS ?=
 deps:
 	@bash scripts/install-deps.sh
 
-# Python tools the interop tests drive (a standard Noise library), in a virtualenv here.
+# Python tools the interop tests drive (a standard Noise library), and the data engine's DuckDB
+# program and Excel extension (scripts/requirements-data.txt), in a virtualenv here.
 venv: $(VENV)/.installed
-$(VENV)/.installed: Tests/Interop/requirements.txt
+$(VENV)/.installed: Tests/Interop/requirements.txt scripts/requirements-data.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -r Tests/Interop/requirements.txt
+	$(VENV)/bin/pip install --quiet -r Tests/Interop/requirements.txt -r scripts/requirements-data.txt
 	touch $@
 
 # Third-party browser code for the page, from Debian's libjs-* packages (never a CDN), copied
@@ -23,7 +24,7 @@ $(VENV)/.installed: Tests/Interop/requirements.txt
 web-libs: deps
 	@bash scripts/web-libs.sh
 
-build: deps web-libs
+build: deps venv web-libs
 	$(SWIFT) build --product elohim
 
 # Starts one node on ./.elohim (pass ARGS="--data-dir D --http HOST:PORT" to change).

@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CAvahi", path: "Sources/CAvahi"),
+        .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter"),
 
         // Pure modules.
         .target(
@@ -109,9 +110,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The data engine (issue 19): DuckDB as a supervised child process, JSON to XLSX with
+        // libxlsxwriter. Foundation and the shim only, so `swift build --target DataEngine` is quick.
+        .target(name: "DataEngine", dependencies: ["CXlsxWriter"]),
         .target(
             name: "HTTPAPI",
             dependencies: [
+                "DataEngine",
                 "MeshNode",
                 "Services",
                 "Sodium",
@@ -126,6 +131,7 @@ let package = Package(
         .executableTarget(
             name: "ElohimCLI",
             dependencies: [
+                "DataEngine",
                 "MeshNode",
                 "Services",
                 "HTTPAPI",
@@ -157,5 +163,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ElohimCLITests", dependencies: ["ElohimCLI", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "DataEngineTests", dependencies: ["DataEngine"]),
     ]
 )

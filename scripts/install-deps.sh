@@ -12,6 +12,7 @@ packages=(
   libjs-marked         # the web page's Markdown renderer (copied into Web/vendor by make web-libs)
   chromium chromium-driver  # the browser tests of the web page (Selenium drives them)
   zstd                 # the reference zstd tool: the browser test stores a format v1 file with it
+  libxlsxwriter-dev    # DataEngine: .xlsx files in constant memory (JSON to Excel, query exports)
   avahi-daemon avahi-utils dbus  # a local mDNS responder for discovery tests
   protobuf-compiler    # protoc, for `make protos` only
   iproute2             # network namespaces for the LAN test

@@ -14,8 +14,7 @@ struct Elohim: AsyncParsableCommand {
         """,
         version: ElohimVersion.current,
         subcommands: [NodeCommand.self, IdCommand.self, AccountCommand.self, BackupCommand.self, InviteCommand.self, JoinCommand.self,
-                      VaultCommand.self,
-                      SimCommand.self]
+                      VaultCommand.self, DataCommand.self, SimCommand.self]
     )
 }
 

@@ -95,5 +95,6 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     AccessRoutes(services: services).register(on: table)
     EventsRoute().register(on: table)
     VaultRoutes(node: node, services: services).register(on: table)
+    DataRoutes(folder: node.folder.url.path, clock: services.clock).register(on: table)
     return (router, table.routes)
 }

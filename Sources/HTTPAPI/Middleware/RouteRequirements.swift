@@ -60,6 +60,15 @@ enum RouteRequirements {
         "POST /api/v1/teams/{team}/vault/files": .team(.vaultAccess, .write),
         "GET /api/v1/teams/{team}/vault/files": .team(.vaultAccess, .read),
         "DELETE /api/v1/teams/{team}/vault/files/{blob}": .team(.vaultAccess, .write),
+        // The data engine: each caller works on its own datasets (the operator as an account of its own).
+        "GET /api/v1/data/datasets": .caller,
+        "POST /api/v1/data/datasets": .caller,
+        "DELETE /api/v1/data/datasets/{name}": .caller,
+        "GET /api/v1/data/datasets/{name}/schema": .caller,
+        "POST /api/v1/data/query": .caller,
+        "POST /api/v1/data/export": .caller,
+        "GET /api/v1/data/history": .caller,
+        "POST /api/v1/data/json2xlsx": .caller,
         "GET /api/v1/permission-profiles": .founder,
         "PUT /api/v1/permission-profiles/{name}": .founder,
     ]
