@@ -40,18 +40,34 @@ let onUnauthorized = () => {};
 /** What to do when the token is refused (expired, revoked): the app signs out. */
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
+/** The API's error for an answer that is not ok (its `{error:{code,message}}` when it has one). */
+function failure(status, statusText, text, retryAfter, hadToken) {
+  let code = `http_${status}`, message = `The node answered ${status} ${statusText}.`;
+  try {
+    const e = JSON.parse(text).error;
+    if (e?.code) code = e.code;
+    if (e?.message) message = e.message;
+  } catch { /* not the API's error format */ }
+  if (status === 401 && hadToken && ['token_expired', 'token_invalid', 'unauthorized', 'token_revoked'].includes(code)) onUnauthorized(message);
+  if (status === 429) message = `The node asks to slow down (${message}). Try again in ${retryAfter || 'a few'} s.`;
+  return new ApiError(status, code, message, Number(retryAfter) || undefined);
+}
+
+const unreachable = () => new ApiError(0, 'unreachable', 'The node does not answer. Is it running? The page retries by itself.');
+
 /**
  * api('GET', '/api/v1/teams') → parsed JSON (null for an empty answer).
- * Options: body (object → JSON; ArrayBuffer/Uint8Array → octet-stream), binary (answer as
- * ArrayBuffer), retries (how many 429s to wait out, honouring Retry-After up to 60 s), signal.
+ * Options: body (object → JSON; ArrayBuffer/Uint8Array/Blob → octet-stream, or `contentType`),
+ * binary (answer as ArrayBuffer), full (answer as {body: ArrayBuffer, headers}), retries (how
+ * many 429s to wait out, honouring Retry-After up to 60 s), signal.
  */
-export async function api(method, path, { body, binary = false, retries = 0, signal, auth = true } = {}) {
-  const headers = { Accept: binary ? 'application/octet-stream' : 'application/json' };
+export async function api(method, path, { body, binary = false, full = false, retries = 0, signal, auth = true, contentType } = {}) {
+  const headers = { Accept: binary || full ? 'application/octet-stream, application/json' : 'application/json' };
   const t = auth ? session.token() : null;
   if (t) headers.Authorization = `Bearer ${t}`;
   let payload;
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
-    headers['Content-Type'] = 'application/octet-stream';
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body) || body instanceof Blob) {
+    headers['Content-Type'] = contentType || 'application/octet-stream';
     payload = body;
   } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -64,7 +80,7 @@ export async function api(method, path, { body, binary = false, retries = 0, sig
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       setReachable(false);
-      throw new ApiError(0, 'unreachable', 'The node does not answer. Is it running? The page retries by itself.');
+      throw unreachable();
     }
     setReachable(true);
     if (response.status === 429 && attempt < retries) {
@@ -73,20 +89,51 @@ export async function api(method, path, { body, binary = false, retries = 0, sig
       continue;
     }
     if (response.ok) {
+      if (full) return { body: await response.arrayBuffer(), headers: response.headers };
       if (binary) return response.arrayBuffer();
       const text = await response.text();
       return text ? JSON.parse(text) : null;
     }
-    let code = `http_${response.status}`, message = `The node answered ${response.status} ${response.statusText}.`;
-    try {
-      const e = (await response.json()).error;
-      if (e?.code) code = e.code;
-      if (e?.message) message = e.message;
-    } catch { /* not the API's error format */ }
-    if (response.status === 401 && t && ['token_expired', 'token_invalid', 'unauthorized', 'token_revoked'].includes(code)) onUnauthorized(message);
-    if (response.status === 429) message = `The node asks to slow down (${message}). Try again in ${response.headers.get('Retry-After') || 'a few'} s.`;
-    throw new ApiError(response.status, code, message, Number(response.headers.get('Retry-After')) || undefined);
+    throw failure(response.status, response.statusText, await response.text().catch(() => ''), response.headers.get('Retry-After'), Boolean(t));
   }
+}
+
+/**
+ * Sends a file as a request body with upload progress (fetch cannot report it, so this is an
+ * XMLHttpRequest): `onProgress(sent, total)` as bytes leave. The file is streamed from disk by
+ * the browser, never read into the page's memory. Answers like api(): parsed JSON, or with
+ * `full` {body: ArrayBuffer, headers} (headers.get(name)). `signal` aborts it (an AbortError).
+ */
+export function upload(path, file, { method = 'POST', contentType = 'application/octet-stream', onProgress, signal, full = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const t = session.token();
+    xhr.open(method, path);
+    xhr.responseType = 'arraybuffer';
+    xhr.setRequestHeader('Accept', full ? 'application/octet-stream, application/json' : 'application/json');
+    xhr.setRequestHeader('Content-Type', contentType);
+    if (t) xhr.setRequestHeader('Authorization', `Bearer ${t}`);
+    const size = file.size ?? file.byteLength ?? 0;
+    xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.lengthComputable ? e.total : size);
+    xhr.upload.onload = () => onProgress?.(size, size);
+    xhr.onerror = () => { setReachable(false); reject(unreachable()); };
+    xhr.onabort = () => reject(new DOMException('The upload was stopped.', 'AbortError'));
+    xhr.onload = () => {
+      setReachable(true);
+      const bytes = xhr.response || new ArrayBuffer(0);
+      if (xhr.status >= 200 && xhr.status < 300) {
+        if (full) return resolve({ body: bytes, headers: { get: (name) => xhr.getResponseHeader(name) } });
+        const text = new TextDecoder().decode(bytes);
+        try { return resolve(text ? JSON.parse(text) : null); } catch (e) { return reject(e); }
+      }
+      reject(failure(xhr.status, xhr.statusText, new TextDecoder().decode(bytes), xhr.getResponseHeader('Retry-After'), Boolean(t)));
+    };
+    if (signal) {
+      if (signal.aborted) { reject(new DOMException('The upload was stopped.', 'AbortError')); return; }
+      signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    }
+    xhr.send(file);
+  });
 }
 
 export const get = (path, options) => api('GET', path, options);
