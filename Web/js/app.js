@@ -126,12 +126,16 @@ api.onReachability((up) => {
   if (up) { events.start(); render(); }
 });
 
-api.setUnauthorizedHandler(() => {
+/** The session is over (its token refused, or the node ended it): the sign-in screen says so. */
+function sessionOver() {
+  if (!session.current()) return;
   session.clear();
   events.stop();
-  sessionStorage.setItem('elohim.after', location.hash);
+  if (!location.hash.startsWith('#/signin')) sessionStorage.setItem('elohim.after', location.hash);
   go('#/signin?expired=1');
-});
+}
+api.setUnauthorizedHandler(sessionOver);
+events.setSessionEndedHandler(sessionOver);
 
 session.onChange((s) => { if (s) events.start(); else events.stop(); });
 

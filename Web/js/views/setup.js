@@ -5,16 +5,10 @@ import { h, replace, field, status, busy } from '../dom.js';
 import * as api from '../api.js';
 import * as session from '../session.js';
 
-/** Whether the node still needs its founder: {needed, legacy} (legacy: a node before setup links). */
+/** Whether the node still needs its founder: {needed}. */
 export async function setupState() {
-  try {
-    const r = await api.get('/api/v1/auth/setup', { auth: false });
-    return { needed: Boolean(r.needed), legacy: false };
-  } catch (e) {
-    // A node from before setup links has no such route (401 or 404 for a path it does not know).
-    if (e.status === 404 || e.status === 401) return { needed: null, legacy: true };
-    throw e;
-  }
+  const r = await api.get('/api/v1/auth/setup', { auth: false });
+  return { needed: Boolean(r.needed) };
 }
 
 export default async function setup(ctx) {
@@ -26,7 +20,7 @@ export default async function setup(ctx) {
       h('p', {}, 'Sign in with your account; the founder can create accounts for others.'), h('a', { href: '#/signin', class: 'button primary' }, 'Sign in')));
     return;
   }
-  if (!state.legacy && !token) {
+  if (!token) {
     replace(ctx.main, h('section', { class: 'card' }, h('h1', {}, 'Open the setup link'),
       h('p', {}, 'This node has no founder yet. When it started, it printed a one-time setup link in its terminal, such as ',
         h('code', {}, 'http://127.0.0.1:8000/#setup=…'), '. Open that link in this browser to create the founder account.'),
@@ -50,12 +44,12 @@ export default async function setup(ctx) {
     busy(submit, out, async () => {
       if (password.value !== again.value) throw new Error('The two passphrases differ: type the same one twice.');
       let answer;
-      if (state.legacy) {
-        // A node before setup links: the first account registered is the founder.
-        await api.post('/api/v1/auth/register', { username: username.value, password: password.value }, { auth: false });
-        answer = await api.post('/api/v1/auth/login', { username: username.value, password: password.value }, { auth: false });
-      } else {
+      try {
         answer = await api.post('/api/v1/auth/setup', { setupToken: token, username: username.value, password: password.value }, { auth: false });
+      } catch (err) {
+        // A used or stale link (the node makes a new one at each start): ask for the current one.
+        if (err.code === 'setup_link_invalid') sessionStorage.removeItem('elohim.setupToken');
+        throw err;
       }
       sessionStorage.removeItem('elohim.setupToken');
       session.save(answer);

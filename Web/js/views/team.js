@@ -14,7 +14,8 @@ export default async function team(ctx) {
     session.isFounder() ? api.get('/api/v1/p2p/invites') : null,
   ]);
   // Ask only for what the caller may see, so a refusal never reaches the console.
-  const access = me.permissions['team.manage'] ? await api.get(`/api/v1/teams/${id}/access`) : null;
+  const [access, accounts] = me.permissions['team.manage']
+    ? await Promise.all([api.get(`/api/v1/teams/${id}/access`), session.isFounder() ? api.get('/api/v1/accounts') : null]) : [null, null];
   ctx.title(t.name);
   const mine = t.members.find((m) => m.nodeId === info.nodeId)?.role;
   const canManage = Boolean(access) && (mine === 'admin' || mine === 'super-admin');
@@ -25,7 +26,7 @@ export default async function team(ctx) {
     h('p', { class: 'muted small' }, 'Team ID ', h('code', {}, id)),
     membersCard(ctx, t, info, canManage),
     session.isFounder() ? inviteCard(ctx, t, invites?.invites || []) : null,
-    access ? accessCard(ctx, t, access.access) : null);
+    access ? accessCard(ctx, t, access.access, accounts?.accounts) : null);
   ctx.onEvent((e) => (e.type === 'replica' && e.team === id) || e.type === 'paired');
 }
 
@@ -92,19 +93,33 @@ function inviteCard(ctx, t, invites) {
       })))) : null);
 }
 
-function accessCard(ctx, t, access) {
+/**
+ * Which accounts of this node may do what in the team. The founder sees every account by its
+ * username (GET /api/v1/accounts), those without a role too, so one can be given; another
+ * manager of the team sees the accounts that have an assignment, by number (the API gives
+ * usernames to the founder only), and their own by name.
+ */
+function accessCard(ctx, t, access, accounts) {
   const out = status();
+  const me = session.current()?.account;
+  const byId = new Map(access.map((a) => [a.account, a]));
+  const rows = accounts ? accounts.map((acc) => ({ ...(byId.get(acc.id) || { account: acc.id, profiles: [], overrides: {} }), username: acc.username, founder: acc.founder }))
+    : access.map((a) => ({ ...a, username: a.username || (a.account === me?.id ? me.username : null) }));
+  const label = (a) => a.username || `account #${a.account}`;
   return h('section', { class: 'card', 'aria-labelledby': 'access-h' }, h('h2', { id: 'access-h' }, 'Accounts on this node'),
     h('p', { class: 'muted small' }, 'What each person signing in to this node may do in this team. The founder may do everything.'),
-    h('table', { class: 'stack' }, h('thead', {}, h('tr', {}, h('th', {}, 'Account'), h('th', {}, 'Role'), h('th', {}, 'Profiles'))),
-      h('tbody', {}, access.map((a) => {
-        const select = h('select', { 'aria-label': `Role of account ${a.username || a.account}` },
-          h('option', { value: '', selected: !a.role }, 'None'), ['guest', 'member', 'admin', 'super-admin'].map((r) => h('option', { value: r, selected: a.role === r }, roleWords[r])));
+    h('table', { class: 'stack', id: 'access' }, h('thead', {}, h('tr', {}, h('th', {}, 'Account'), h('th', {}, 'Role'), h('th', {}, 'Profiles'))),
+      h('tbody', {}, rows.map((a) => {
+        const select = h('select', { 'aria-label': `Role of ${label(a)}`, disabled: Boolean(a.founder) },
+          h('option', { value: '', selected: !a.role }, a.founder ? 'Founder' : 'None'),
+          ['guest', 'member', 'admin', 'super-admin'].map((r) => h('option', { value: r, selected: a.role === r }, roleWords[r])));
         select.addEventListener('change', () => busy(select, out, async () => {
           await api.put(`/api/v1/teams/${t.id}/access/${a.account}`, select.value ? { role: select.value, profiles: a.profiles, overrides: a.overrides } : { profiles: a.profiles, overrides: a.overrides });
-          showOk(out, 'Saved.');
+          showOk(out, `Saved: ${label(a)} is ${select.value ? roleWords[select.value] : 'without a role'} in ${t.name}.`);
         }));
-        return h('tr', {}, h('td', { 'data-label': 'Account' }, a.username || `account ${a.account}`), h('td', { 'data-label': 'Role' }, select),
+        return h('tr', { dataset: { account: String(a.account) } }, h('td', { 'data-label': 'Account' }, label(a)), h('td', { 'data-label': 'Role' }, select),
           h('td', { 'data-label': 'Profiles' }, (a.profiles || []).join(', ') || '—'));
-      }))), out);
+      }))),
+    accounts ? null : h('p', { class: 'muted small' }, 'The founder sees every account by name, and can give a role to an account not listed here.'),
+    out);
 }
