@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Figures of the web page (issue 16), outside `make test`: first-load bytes (compressed, first
 # screen and all screens), time to interactive, and the queue with QUEUE_ITEMS (10,000) items:
-# fetch-and-draw time and frame times while scrolling. Prints JSON (and writes FIGURES_OUT).
+# fetch-and-draw time and frame times while scrolling; the data screen's grid with DATA_ROWS
+# (100,000) rows in one page, the same. Prints JSON (and writes FIGURES_OUT).
 #   scripts/measure-web.sh            # against .build/debug/elohim
 #   ELOHIM=.build/release/elohim scripts/measure-web.sh
 set -euo pipefail

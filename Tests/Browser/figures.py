@@ -6,6 +6,8 @@
   the page sets), median of several loads.
 - The queue with 10,000 items: fetching and drawing it (a measure the page sets), and frames while
   scrolling through it (requestAnimationFrame intervals, as the page scrolls in steps).
+- The data screen's result grid with DATA_ROWS (100,000) rows in one page: the query's answer
+  fetched and parsed, the grid drawn (measures the page sets), and frames while scrolling it.
 """
 import json
 import os
@@ -41,7 +43,7 @@ class Figures(BrowserTest):
         fresh.get(a.origin + "/#/")
         self.loaded(fresh)
         first = fresh.execute_script(BYTES)
-        for path in ["/#/teams", f"/#/teams/{team}", f"/#/teams/{team}/workflows", f"/#/teams/{team}/queue", "/#/join", "/#/vault", "/#/mesh",
+        for path in ["/#/teams", f"/#/teams/{team}", f"/#/teams/{team}/workflows", f"/#/teams/{team}/queue", "/#/join", "/#/vault", "/#/data", "/#/mesh",
                      "/#/account", "/#/audit", "/#/diagnostics", "/#/help", "/#/nope"]:
             fresh.execute_script("location.hash = arguments[0]", path[1:])
             self.loaded(fresh)
@@ -81,19 +83,41 @@ class Figures(BrowserTest):
                 "const f = performance.getEntriesByName('queue-fetch').at(-1), d = performance.getEntriesByName('queue-draw').at(-1);"
                 "return {fetchMs: Math.round(f.duration), drawMs: Math.round(d.duration)}"))
         dom_rows = page.execute_script("return document.querySelectorAll('a.qrow').length")
-        scroll = page.execute_async_script(SCROLL)
+        scroll = page.execute_async_script(SCROLL, ".queue", "a.qrow")
+        grid = self.data_grid(page, a)
         memory = self.vault_memory(a, team)
         figures = {
             "firstScreenBytes": first, "allScreensBytes": every,
             "timeToInteractiveMs": {"median": statistics.median(tti), "all": [round(t) for t in tti]},
             "queue": {"items": items, "createSeconds": round(made, 1), "loads": renders,
                       "rowsInDocument": dom_rows, "scroll": scroll},
+            "dataGrid": grid,
             "vaultMemory": memory,
         }
         print(json.dumps(figures, indent=2))
         with open(os.environ.get("FIGURES_OUT", os.path.join(tempfile.gettempdir(), "elohim-web-figures.json")), "w") as f:
             json.dump(figures, f, indent=2)
 
+
+    def data_grid(self, page, node):
+        """A result of DATA_ROWS rows (a number and a text) in one page of the data screen, three
+        times: the answer fetched and parsed, the grid drawn; then frames while scrolling it."""
+        rows = int(os.environ.get("DATA_ROWS", "100000"))
+        from selenium.webdriver.support.ui import Select
+        page.get(node.origin + "/#/data")
+        self.loaded(page)
+        Select(self.field(page, "Rows a page")).select_by_value("100000")
+        loads = []
+        for _ in range(3):
+            page.execute_script("performance.clearMeasures()")
+            self.type_into(page, "SQL", f"SELECT range AS n, 'reading ' || range AS label, range * 0.5 AS half FROM range({rows})")
+            self.button(page, "Run").click()
+            self.wait(lambda: page.execute_script("return performance.getEntriesByName('data-grid-draw').length"), 120, "the grid's measures")
+            loads.append(page.execute_script(
+                "const f = performance.getEntriesByName('data-query-fetch').at(-1), d = performance.getEntriesByName('data-grid-draw').at(-1);"
+                "return {fetchMs: Math.round(f.duration), drawMs: Math.round(d.duration)}"))
+        scroll = page.execute_async_script(SCROLL, "#result .dgrid", "#result .dgrid-body [role=row]")
+        return {"rows": rows, "loads": loads, "scroll": scroll}
 
     def vault_memory(self, node, team):
         """Peak resident memory of the browser's processes while the page seals and sends, then
@@ -167,10 +191,11 @@ for (const e of entries) {
 return { page, api };
 """
 
-# Scrolls the queue from top to bottom in steps of one screen, recording frame intervals.
+# Scrolls a windowed list (the queue, the data grid: arguments[0]) from top to bottom in steps of
+# three screens, recording frame intervals; counts the rows in the document (arguments[1]) at the end.
 SCROLL = r"""
 const done = arguments[arguments.length - 1];
-const box = document.querySelector('.queue');
+const box = document.querySelector(arguments[0]), rowSelector = arguments[1];
 const frames = [];
 let last = performance.now(), steps = 0;
 const step = () => {
@@ -179,7 +204,7 @@ const step = () => {
   if (box.scrollTop + box.clientHeight >= box.scrollHeight || steps > 400) {
     frames.sort((x, y) => x - y);
     const q = (p) => Math.round(frames[Math.min(frames.length - 1, Math.floor(p * frames.length))] * 10) / 10;
-    return done({ frames: frames.length, p50Ms: q(0.5), p95Ms: q(0.95), maxMs: q(1), rowsInDocument: document.querySelectorAll('a.qrow').length });
+    return done({ frames: frames.length, p50Ms: q(0.5), p95Ms: q(0.95), maxMs: q(1), rowsInDocument: document.querySelectorAll(rowSelector).length });
   }
   box.scrollTop += box.clientHeight * 3; steps++;
   requestAnimationFrame(step);

@@ -5,6 +5,7 @@ used by keyboard (every control has a label), and the banner says when the node 
 and goes when it is back."""
 import os
 import time
+import urllib.request
 
 from selenium.webdriver.common.by import By
 
@@ -42,11 +43,17 @@ class ScreensTest(BrowserTest):
         hostile = '<img src=x onerror="window.__injected=1">'
         a.api("POST", "/api/v1/teams", {"name": hostile})
         a.api("POST", "/api/v1/p2p/notices", {"text": hostile})
+        # A dataset of the signed-in account (datasets are per account), with a long text column.
+        token = page.execute_script("return JSON.parse(localStorage.getItem('elohim.session')).token")
+        rows = "".join(f"{i},Well {i} at the {'north' if i % 2 else 'south'} gate,{i * 1.5},2024-01-{1 + i % 28:02d}\n" for i in range(60))
+        upload = urllib.request.Request(f"{a.origin}/api/v1/data/datasets?name=wells.csv", data=("id,site,depth,checked\n" + rows).encode(), method="POST",
+                                        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream", "Origin": a.origin})
+        urllib.request.urlopen(upload, timeout=60).read()
 
         screens = [
             ("home", "/#/"), ("teams", "/#/teams"), ("team", f"/#/teams/{team}"), ("workflows", f"/#/teams/{team}/workflows"),
             ("queue", f"/#/teams/{team}/queue"), ("item", f"/#/teams/{team}/items/{items[0]}"), ("join", "/#/join"),
-            ("vault", "/#/vault"), ("mesh", "/#/mesh"), ("account", "/#/account"), ("audit", "/#/audit"),
+            ("vault", "/#/vault"), ("data", "/#/data"), ("mesh", "/#/mesh"), ("account", "/#/account"), ("audit", "/#/audit"),
             ("diagnostics", "/#/diagnostics"), ("help", "/#/help"), ("not-found", "/#/no-such-screen"),
         ]
         time.sleep(max(0, 2.5 - (time.time() - started)))
@@ -58,6 +65,13 @@ class ScreensTest(BrowserTest):
                 self.loaded(page)
                 if name == "mesh":
                     self.css(page, f"#mesh-picture [data-peer='{b.id}']")
+                if name == "data":
+                    # A result in the grid: it scrolls inside itself, the page does not get wider.
+                    self.css(page, "#datasets tr[data-name='wells.csv']")
+                    self.type_into(page, "SQL", "SELECT *, site || ' / ' || site AS long_label FROM wells ORDER BY id")
+                    self.button(page, "Run").click()
+                    self.wait(lambda: "Rows 1 to 60" in page.find_element(By.ID, "result-summary").text, 60, "the result")
+                    page.execute_script("document.getElementById('result').scrollIntoView()")
                 if name == "queue":
                     # SLA states in words as well as colour.
                     self.assertIn("Overdue", page.find_element(By.ID, "main").text)
