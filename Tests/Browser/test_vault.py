@@ -11,6 +11,7 @@ import subprocess
 import sys
 import urllib.request
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from harness import ROOT, BrowserTest
@@ -37,8 +38,16 @@ class VaultTest(BrowserTest):
         return [r.find_element(By.CSS_SELECTOR, "td").text for r in page.find_elements(By.CSS_SELECTOR, "#vault-files tbody tr")]
 
     def upload(self, page, path):
-        page.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(path)
-        self.button(page, "Seal and upload").click()
+        # The page's own last upload comes back as a live event that redraws the screen: when the
+        # redraw lands between finding the input and clicking, choose the file again on the new one.
+        for attempt in range(3):
+            try:
+                page.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(path)
+                self.button(page, "Seal and upload").click()
+                break
+            except StaleElementReferenceException:
+                if attempt == 2:
+                    raise
         self.wait(lambda: os.path.basename(path) in self.listed(page), 120, f"{os.path.basename(path)} in the list")
 
     def download(self, page, name, downloads):

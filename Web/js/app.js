@@ -92,13 +92,16 @@ function drawNav(route) {
 
 /**
  * Draws the current screen again with a fresh context, in place: no "Loading…", the old content
- * stays until the new is ready. While the person is typing in a field of the screen, it waits
- * (a live update never wipes what someone is writing).
+ * stays until the new is ready. While the person is typing in a field of the screen, or has
+ * chosen a file not yet sent, it waits (a live update never wipes what someone is writing).
  */
 function refresh() {
   clearTimeout(refreshTimer);
   const active = document.activeElement;
-  if (active && main.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.type !== 'file') {
+  const typing = active && main.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.type !== 'file';
+  // A file chosen and not yet sent is kept too (a redraw would empty its input).
+  const chosen = [...main.querySelectorAll('input[type=file]')].some((input) => input.files?.length);
+  if (typing || chosen) {
     refreshTimer = setTimeout(refresh, 1000);
     return;
   }
