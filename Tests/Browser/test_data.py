@@ -72,6 +72,10 @@ class DataScreenTest(BrowserTest):
         self.css(page, "#datasets tr[data-name='releve_2024.csv']", timeout=60)
         self.assertIn("Stored releve_2024.csv: 3 rows, 4 columns", page.find_element(By.CSS_SELECTOR, "#dataset-upload p.status.ok").text)
         self.assertEqual(page.find_element(By.CSS_SELECTOR, "#datasets tr[data-name='releve_2024.csv'] td[data-label=Table]").text, "releve_2024")
+        # The progress bar went to its end: every byte of the file was reported sent.
+        size = len(SURVEY.encode())
+        self.assertEqual(page.execute_script("const p = document.querySelector('#dataset-upload progress'); return [p.value, p.max]"), [size, size])
+        self.assertIn(f"Sent {size} B", page.find_element(By.CSS_SELECTOR, "#dataset-upload p.small").text)
         # The schema DuckDB inferred, as the schema card shows it.
         schema = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in page.find_elements(By.CSS_SELECTOR, "#schema tbody tr")]
         self.assertEqual(schema, [["id", "BIGINT"], ["name", "VARCHAR"], ["amount", "DOUBLE"], ["when", "DATE"]])
