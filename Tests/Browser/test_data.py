@@ -179,6 +179,23 @@ class DataScreenTest(BrowserTest):
         self.assertEqual(self.field(page, "SQL").get_attribute("value"), sql)
         self.assertIn("3 rows", used.text)
 
+        # Stop waiting: the page lets go of a slow query at once (the node has no way to cancel
+        # one over HTTP: it finishes it, and the history then shows it done).
+        slow = "SELECT sum(a.range * b.range) AS total FROM range(12000) a, range(12000) b"
+        self.type_into(page, "SQL", slow)
+        self.button(page, "Run").click()
+        self.button(page, "Stop waiting", timeout=10).click()
+        stopped = self.wait(lambda: "Stopped waiting" in page.find_element(By.ID, "query-status").text and page.find_element(By.ID, "query-status"), 10, "the page to let go")
+        self.assertIn("error", stopped.get_attribute("class"))
+        self.assertTrue(self.button(page, "Run", timeout=2).is_enabled())
+
+        def finished():
+            # The screen fetches the history when it is drawn: draw it again until the query is there.
+            page.refresh()
+            self.loaded(page)
+            return next((li.text for li in page.find_elements(By.CSS_SELECTOR, "#history li") if li.find_element(By.TAG_NAME, "code").text == slow), None)
+        self.assertIn("1 row", self.wait(finished, 60, "the node to finish the query the page stopped waiting for"))
+
         # JSON to Excel: past its row limit it is refused with the count; under it, a workbook.
         self.type_into(page, "Or paste JSON", NESTED)
         page.find_element(By.CSS_SELECTOR, "#convert input[name=arrays][value=expand]").click()
