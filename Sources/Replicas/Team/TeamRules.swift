@@ -137,7 +137,10 @@ enum TeamRules {
         guard role == .admin else { return .rejected(.forbidden, "only an Admin may ask for the failsafe") }
         let silence = UInt64(state.failsafeSilenceDays) * 86_400_000
         let heard = state.lastHeard[state.creator]?.wallMs ?? 0
-        guard op.body.hlc.wallMs >= heard + silence else {
+        // Both times come from signed ops (a creator's HLC may be near the end of time): the sum
+        // saturates, and a silence that cannot end has not ended.
+        let (silentUntil, overflow) = heard.addingReportingOverflow(silence)
+        guard !overflow, op.body.hlc.wallMs >= silentUntil else {
             return .rejected(.invalid, "the Super Admin was heard less than \(state.failsafeSilenceDays) days ago")
         }
         state.promotionRequests[op.id] = PromotionRequest(id: op.id, requester: op.author, at: op.body.hlc)

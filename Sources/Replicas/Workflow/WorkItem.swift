@@ -52,11 +52,18 @@ public enum SLAState: String, Sendable, Equatable {
     public static func of(enteredMs: UInt64, slaSeconds: UInt64?, nowMs: UInt64, completed: Bool) -> SLAState {
         if completed { return .done }
         guard let sla = slaSeconds, sla > 0 else { return .ok }
+        // The SLA and the entry time come from signed ops: every product saturates, so no value
+        // a peer signs can trap here (or in the snapshot that calls this after each commit).
         let elapsed = nowMs > enteredMs ? nowMs - enteredMs : 0
-        let budget = sla * 1000
+        let budget = saturating(sla, 1000)
         if elapsed >= budget { return .overdue }
-        if elapsed * 10 >= budget * 8 { return .warning }
+        if saturating(elapsed, 10) >= saturating(budget, 8) { return .warning }
         return .ok
+    }
+
+    private static func saturating(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? .max : product
     }
 }
 
