@@ -50,12 +50,22 @@ public struct LivenessCounters: Sendable, Equatable, Codable {
 /// - a suspicion not cleared within `deadTimeout` makes the peer **dead**; dead peers are
 ///   pinged every `deadProbeInterval` and welcomed back the same way;
 /// - a node that restarts raises its own incarnation, so its first message refutes any
-///   suspicion of it.
+///   suspicion of it;
+/// - a suspicion of this node is believed only up to `maxIncarnationStep` above its own
+///   incarnation (a peer can only have learned an incarnation this node sent, or one from a
+///   life before a restore from backup); a higher one is a lie, dropped and counted, so no
+///   peer can push the incarnation to the end of its range. Incarnations saturate: no value
+///   received or persisted can trap.
 public struct Liveness: Sendable {
     public let me: NodeID
     public let configuration: LivenessConfiguration
     public private(set) var incarnation: UInt64
     public private(set) var counters = LivenessCounters()
+
+    /// How far above this node's own incarnation a suspicion may name it and still be refuted:
+    /// 2^20 (about a million restarts or refutations, far more than a node restored from an
+    /// old backup can have missed). Higher claims are dropped (`incarnationOutOfRange`).
+    public static let maxIncarnationStep: UInt64 = 1 << 20
 
     struct Peer: Sendable {
         var status: PeerStatus = .alive
@@ -101,7 +111,9 @@ public struct Liveness: Sendable {
     public init(me: NodeID, configuration: LivenessConfiguration, persistedIncarnation: UInt64?) {
         self.me = me
         self.configuration = configuration
-        self.incarnation = persistedIncarnation.map { $0 + 1 } ?? 0
+        // Saturating: a value persisted at the end of the range (by an older version that
+        // believed any suspicion) must not trap at every start.
+        self.incarnation = persistedIncarnation.map { $0 == .max ? .max : $0 + 1 } ?? 0
     }
 
     /// The record to persist at start (the incarnation this life uses).
@@ -135,6 +147,10 @@ public struct Liveness: Sendable {
     public mutating func receive(_ message: MeshMessage, from peer: NodeID, at now: Instant,
                                  effects: inout [MeshEffect]) {
         if case let .suspect(target, inc) = message, target == me {
+            let (ceiling, overflow) = incarnation.addingReportingOverflow(Self.maxIncarnationStep)
+            guard overflow || inc <= ceiling else {
+                return effects.append(.dropped(.incarnationOutOfRange, from: peer))
+            }
             return refute(inc, to: peer, effects: &effects)
         }
         guard peers.contains(peer) else {
@@ -174,7 +190,7 @@ public struct Liveness: Sendable {
 
     /// Someone suspects this node at `suspected`: raise our incarnation above it and say so.
     private mutating func refute(_ suspected: UInt64, to peer: NodeID, effects: inout [MeshEffect]) {
-        if suspected >= incarnation {
+        if suspected >= incarnation, suspected < .max {
             incarnation = suspected + 1
             effects.append(.persist(.incarnation(incarnation)))
         }

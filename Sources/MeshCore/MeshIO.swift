@@ -99,6 +99,11 @@ public enum DropReason: String, Sendable, Equatable, CustomStringConvertible {
     case malformedBatch = "malformed-batch"
     case unaskedChunk = "unasked-chunk"
     case chunkHashMismatch = "chunk-hash-mismatch"
+    /// A suspicion of this node at an incarnation it never had (`Liveness.maxIncarnationStep`).
+    case incarnationOutOfRange = "incarnation-out-of-range"
+    /// An op dated more than `HybridLogicalClock.maxLeadMs` ahead of this node's wall clock:
+    /// not taken in now; sync offers it again later.
+    case opTooFarAhead = "op-too-far-ahead"
 
     public var description: String { rawValue }
 }

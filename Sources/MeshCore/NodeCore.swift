@@ -52,8 +52,10 @@ public struct NodeCore: Sendable {
         chunks = ChunkSync(configuration: configuration.chunks)
     }
 
-    /// Feeds one input; returns what the shell must do, in order.
-    public mutating func handle<R: RandomNumberGenerator>(_ input: MeshInput, at now: Instant,
+    /// Feeds one input; returns what the shell must do, in order. `now` is the monotonic clock
+    /// the timers run on; `wallMs` the wall clock (milliseconds since 1970) that ops from peers
+    /// are judged by (one dated too far ahead of it is not taken in).
+    public mutating func handle<R: RandomNumberGenerator>(_ input: MeshInput, at now: Instant, wallMs: UInt64,
                                                           using rng: inout R) -> [MeshEffect] {
         var effects: [MeshEffect] = []
         if !started {
@@ -81,10 +83,10 @@ public struct NodeCore: Sendable {
             applyStatusChanges(from: start, effects: &effects, now: now)
             let routed = effects.count
             router.receive(message, from: peer, at: now, effects: &effects)
-            takeOps(from: routed, effects: &effects)
+            takeOps(from: routed, wallMs: wallMs, effects: &effects)
             // Once per message: replication and chunk sync do not change who is reachable.
             let reachable = router.reachableNeighbours
-            replication.receive(message, from: peer, at: now, neighbours: reachable, effects: &effects)
+            replication.receive(message, from: peer, at: now, wallMs: wallMs, neighbours: reachable, effects: &effects)
             chunks.receive(message, from: peer, at: now, reachable: reachable, effects: &effects)
         case let .broadcast(payload):
             router.broadcast(payload, at: now, effects: &effects)
@@ -94,7 +96,7 @@ public struct NodeCore: Sendable {
             applyStatusChanges(from: start, effects: &effects, now: now)
             let routed = effects.count
             router.timer(at: now, using: &rng, effects: &effects)
-            takeOps(from: routed, effects: &effects)
+            takeOps(from: routed, wallMs: wallMs, effects: &effects)
             replication.timer(at: now, reachable: router.reachableNeighbours, using: &rng, effects: &effects)
             chunks.timer(at: now, reachable: router.reachableNeighbours, effects: &effects)
         case let .createTeam(name, nonce, wallMs, request):
@@ -123,12 +125,12 @@ public struct NodeCore: Sendable {
     }
 
     /// Broadcasts that carry ops go to the replication core instead of the services.
-    private mutating func takeOps(from start: Int, effects: inout [MeshEffect]) {
+    private mutating func takeOps(from start: Int, wallMs: UInt64, effects: inout [MeshEffect]) {
         var i = start
         while i < effects.count {
             if case let .deliver(d) = effects[i] {
                 var produced: [MeshEffect] = []
-                if replication.receiveBroadcast(d.payload, effects: &produced) {
+                if replication.receiveBroadcast(d.payload, wallMs: wallMs, effects: &produced) {
                     effects.remove(at: i)
                     effects.insert(contentsOf: produced, at: i)
                     i += produced.count

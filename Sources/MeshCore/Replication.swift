@@ -43,6 +43,9 @@ public struct ReplicationCounters: Sendable, Equatable, Codable {
     public var badBatches = 0
     public var unknownTeamOps = 0
     public var teamsRefused = 0
+    /// Ops refused because they are dated more than `HybridLogicalClock.maxLeadMs` ahead of
+    /// this node's wall clock (offered again by sync once it has caught up).
+    public var opsTooFarAhead = 0
 
     public init() {}
 }
@@ -83,7 +86,12 @@ public struct ReplicaChange: Sendable, Equatable {
 /// - ops that arrive by sync are passed on by vectors, not by broadcast: when a pull brought new
 ///   ops, every other reachable neighbour (member or not) gets this node's vector and pulls
 ///   what it lacks, so repaired ops spread as exact differences, each node pulling from one
-///   peer at a time; a pull or an announcement left unanswered is tried once more.
+///   peer at a time; a pull or an announcement left unanswered is tried once more;
+/// - an op from a peer dated more than `HybridLogicalClock.maxLeadMs` ahead of this node's wall
+///   clock is refused (counted, `opTooFarAhead`): it neither enters a log nor moves the clock.
+///   Its holders offer it again at every sync, and it is taken in once the local clock is
+///   within the bound. A sync batch that brought nothing but such refusals ends the pull
+///   (paging on would be offered the same ops again and again).
 ///
 /// Bounds: one pull and one queue of waiting peers per team, one unanswered announcement per
 /// (team, neighbour); all are dropped when answered or after their second timeout.
@@ -217,9 +225,10 @@ public struct Replication: Sendable {
     /// A team's creating op starts a replica here (every node relays every team's ops, and
     /// holds at most `maxTeams`); ops of a team not held yet wait for it (at most
     /// `maxOrphanOps`).
-    public mutating func receiveBroadcast(_ payload: [UInt8], effects: inout [MeshEffect]) -> Bool {
+    public mutating func receiveBroadcast(_ payload: [UInt8], wallMs: UInt64, effects: inout [MeshEffect]) -> Bool {
         guard let op = try? GossipPayloadCoding.decode(payload) else { return false }
         counters.opsFromGossip += 1
+        guard !isTooFarAhead(op, wallMs: wallMs, from: nil, effects: &effects) else { return true }
         let team = op.body.team ?? op.id
         if replicas[team] == nil {
             guard op.body.team == nil else {
@@ -262,8 +271,8 @@ public struct Replication: Sendable {
 
     /// - Parameter neighbours: the reachable neighbours, in a stable order; they hear this
     ///   node's vector when a pull brings news.
-    public mutating func receive(_ message: MeshMessage, from peer: NodeID, at now: Instant, neighbours: [NodeID] = [],
-                                 effects: inout [MeshEffect]) {
+    public mutating func receive(_ message: MeshMessage, from peer: NodeID, at now: Instant, wallMs: UInt64,
+                                 neighbours: [NodeID] = [], effects: inout [MeshEffect]) {
         switch message {
         case let .syncVector(teamBytes, entries, reply):
             guard let team = OpID(bytes: teamBytes) else { return }
@@ -286,8 +295,10 @@ public struct Replication: Sendable {
             }
         case let .syncOps(teamBytes, bytes, compressed, more, count):
             guard let team = OpID(bytes: teamBytes) else { return }
+            var more = more
             if count > 0 || more {
-                receiveBatch(team: team, bytes: bytes, compressed: compressed, more: more, from: peer, effects: &effects)
+                more = receiveBatch(team: team, bytes: bytes, compressed: compressed, more: more, from: peer, wallMs: wallMs,
+                                    effects: &effects)
             }
             if more {
                 // The peer is answering: its silence, not the pull's length, is what times out.
@@ -304,25 +315,30 @@ public struct Replication: Sendable {
         }
     }
 
+    /// Takes in one sync batch; returns whether the pull pages on (the peer has more, and this
+    /// batch was not all refused as dated too far ahead).
     private mutating func receiveBatch(team: TeamID, bytes: [UInt8], compressed: Bool, more: Bool, from peer: NodeID,
-                                       effects: inout [MeshEffect]) {
-        let ops: [SignedOp]
+                                       wallMs: UInt64, effects: inout [MeshEffect]) -> Bool {
+        var ops: [SignedOp]
         do {
             let raw = compressed ? try Zstd.decompress(bytes, maxSize: configuration.maxBatchBytesDecompressed) : bytes
             ops = try OpBatchCoding.decode(raw)
         } catch {
             counters.badBatches += 1
             effects.append(.dropped(.malformedBatch, from: peer))
-            return
+            return more
         }
         counters.opsFromSync += ops.count
+        let offered = ops.count
+        ops.removeAll { isTooFarAhead($0, wallMs: wallMs, from: peer, effects: &effects) }
+        let refusedAhead = offered - ops.count
         var incoming = ops.filter { $0.id != team }
         if replicas[team] == nil {
             guard let genesis = ops.first(where: { $0.id == team }) else {
                 counters.unknownTeamOps += ops.count
-                return
+                return more && refusedAhead == 0
             }
-            guard adopt(genesis: genesis, effects: &effects) else { return }
+            guard adopt(genesis: genesis, effects: &effects) else { return more }
             counters.syncOpBytesLogged += genesis.size
             let waiting = orphans.removeValue(forKey: team) ?? []
             orphanCount -= waiting.count
@@ -331,9 +347,23 @@ public struct Replication: Sendable {
         let logged = ingest(incoming, team: team, effects: &effects)
         counters.syncOpBytesLogged += logged.reduce(0) { $0 + $1.size }
         if !logged.isEmpty { news.insert(team) }
-        if more, let replica = replicas[team] {
+        // A batch whose only news was refused would come back the same: the pull ends here, and
+        // the next sync offers those ops again.
+        let pagesOn = more && (refusedAhead == 0 || !logged.isEmpty)
+        if pagesOn, let replica = replicas[team] {
             sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
         }
+        return pagesOn
+    }
+
+    /// Whether `op` is dated more than `HybridLogicalClock.maxLeadMs` ahead of the wall time
+    /// `wallMs`; such an op is counted and dropped, not taken in now.
+    private mutating func isTooFarAhead(_ op: SignedOp, wallMs: UInt64, from peer: NodeID?,
+                                        effects: inout [MeshEffect]) -> Bool {
+        guard HybridLogicalClock.isTooFarAhead(op.body.hlc, wallMs: wallMs) else { return false }
+        counters.opsTooFarAhead += 1
+        effects.append(.dropped(.opTooFarAhead, from: peer))
+        return true
     }
 
     @discardableResult

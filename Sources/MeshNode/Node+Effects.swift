@@ -7,7 +7,7 @@ import Wire
 extension Node {
     /// Feeds one input to the core and carries out its effects, in order.
     func handle(_ input: MeshInput) {
-        let effects = core.handle(input, at: now, using: &rng)
+        let effects = core.handle(input, at: now, wallMs: Self.wallClockMs(), using: &rng)
         var persistFailure: String?
         for effect in effects {
             switch effect {

@@ -271,7 +271,7 @@ public final class Simulator {
         guard nodes[i].up else { return }
         // Mutated in place: copying the core out and back would copy its caches on every input.
         var rng = nodes[i].rng
-        let effects = nodes[i].core.handle(input, at: Instant(nanoseconds: now), using: &rng)
+        let effects = nodes[i].core.handle(input, at: Instant(nanoseconds: now), wallMs: wallClock(i), using: &rng)
         nodes[i].rng = rng
         observations.checkMemory(nodes[i].core.footprint, node: i, at: now)
         for effect in effects { carryOut(effect, by: i) }

@@ -68,7 +68,7 @@ struct InstantNetwork {
         var queue: [(NodeID, MeshInput)] = [(id, input)]
         while !queue.isEmpty {
             let (target, input) = queue.removeFirst()
-            let produced = cores[target]!.handle(input, at: now, using: &rng)
+            let produced = cores[target]!.handle(input, at: now, wallMs: 1_800_000_000_000 + UInt64(now.nanoseconds / 1_000_000), using: &rng)
             effects[target, default: []].append(contentsOf: produced)
             for e in produced {
                 switch e {

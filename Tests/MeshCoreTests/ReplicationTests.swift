@@ -73,7 +73,7 @@ import Wire
     /// Sends every `.send` in `effects` from `from` to `to` and returns what `to` produced.
     func deliver(_ effects: [MeshEffect], from: (NodeID, Replication), to: inout Replication) -> [MeshEffect] {
         var out: [MeshEffect] = []
-        for case let .send(m, _) in effects { to.receive(m, from: from.0, at: .zero, effects: &out) }
+        for case let .send(m, _) in effects { to.receive(m, from: from.0, at: .zero, wallMs: wall, effects: &out) }
         return out
     }
 
@@ -116,9 +116,9 @@ import Wire
         for k in 0..<30 { write(&a, .renameTeam(name: "the same long name again \(k % 2)"), team: team, at: UInt64(k), effects: &effects, broadcasts: &broadcasts) }
         var request: [MeshEffect] = []
         b.receive(.syncVector(team: team.bytes, entries: [], reply: false), from: NodeID(publicKey: identity(1).publicKey),
-                  at: .zero, effects: &request)
+                  at: .zero, wallMs: wall, effects: &request)
         var reply: [MeshEffect] = []
-        a.receive(request.compactMap { if case let .send(m, _) = $0 { m } else { nil } }.first!, from: b.me, at: .zero, effects: &reply)
+        a.receive(request.compactMap { if case let .send(m, _) = $0 { m } else { nil } }.first!, from: b.me, at: .zero, wallMs: wall, effects: &reply)
         guard case let .send(.syncOps(_, bytes, compressed, _, count), _)? = reply.first else { Issue.record("\(reply)"); return }
         #expect(compressed)
         #expect(count == 31)
@@ -132,11 +132,11 @@ import Wire
         write(&a, .renameTeam(name: "later"), team: team, effects: &effects, broadcasts: &broadcasts)
         let genesis = a.replica(team)!.log[0]
         var out: [MeshEffect] = []
-        #expect(b.receiveBroadcast(broadcasts[0], effects: &out))
+        #expect(b.receiveBroadcast(broadcasts[0], wallMs: wall, effects: &out))
         #expect(b.replica(team) == nil)
-        #expect(b.receiveBroadcast(GossipPayloadCoding.encode(genesis), effects: &out))
+        #expect(b.receiveBroadcast(GossipPayloadCoding.encode(genesis), wallMs: wall, effects: &out))
         #expect(b.replica(team)?.state.name.value == "later")
-        #expect(!b.receiveBroadcast([1, 2, 3, 4], effects: &out), "not an op: for the services")
+        #expect(!b.receiveBroadcast([1, 2, 3, 4], wallMs: wall, effects: &out), "not an op: for the services")
     }
 
     @Test func aCorruptBatchIsDroppedAndCounted() {
@@ -144,7 +144,7 @@ import Wire
         var out: [MeshEffect] = []
         let peer = NodeID(publicKey: identity(1).publicKey)
         b.receive(.syncOps(team: [UInt8](repeating: 1, count: 32), ops: [9, 9, 9], compressed: true, more: false, count: 1),
-                  from: peer, at: .zero, effects: &out)
+                  from: peer, at: .zero, wallMs: wall, effects: &out)
         #expect(out == [.dropped(.malformedBatch, from: peer)])
         #expect(b.counters.badBatches == 1)
     }

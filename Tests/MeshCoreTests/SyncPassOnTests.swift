@@ -3,6 +3,9 @@ import Testing
 import Wire
 @testable import MeshCore
 
+/// The wall clock the receivers of these tests read (the ops are written at about this time).
+private let testWall: UInt64 = 1_800_000_000_000
+
 /// Ops that arrive by sync spread on by vectors (PROTOCOL.md section 8): a pull that brought
 /// news makes the other neighbours pull from this node, so a gap crosses a line of nodes as
 /// exact differences, and no op is sent to a node twice.
@@ -34,8 +37,8 @@ import Wire
                 _ = a.write(.renameTeam(name: "name \(k)"), team: team, wallMs: wall + 10 + UInt64(k), broadcasts: &broadcasts,
                             effects: &effects)
             }
-            _ = b.receiveBroadcast(GossipPayloadCoding.encode(genesis), effects: &effects)
-            _ = c.receiveBroadcast(GossipPayloadCoding.encode(genesis), effects: &effects)
+            _ = b.receiveBroadcast(GossipPayloadCoding.encode(genesis), wallMs: testWall, effects: &effects)
+            _ = c.receiveBroadcast(GossipPayloadCoding.encode(genesis), wallMs: testWall, effects: &effects)
             ids = [a.me, b.me, c.me]
             cores = [a.me: a, b.me: b, c.me: c]
         }
@@ -53,9 +56,9 @@ import Wire
             let (a, b, c) = (ids[0], ids[1], ids[2])
             var pull: [MeshEffect] = [], answer: [MeshEffect] = [], news: [MeshEffect] = []
             cores[b]!.peerUp(a, at: .zero, effects: &pull)
-            for (message, _) in pull.sent { cores[a]!.receive(message, from: b, at: .zero, effects: &answer) }
+            for (message, _) in pull.sent { cores[a]!.receive(message, from: b, at: .zero, wallMs: testWall, effects: &answer) }
             for (message, _) in answer.sent {
-                cores[b]!.receive(message, from: a, at: .ms(10), neighbours: [a, c], effects: &news)
+                cores[b]!.receive(message, from: a, at: .ms(10), wallMs: testWall, neighbours: [a, c], effects: &news)
             }
             return news
         }
@@ -68,7 +71,7 @@ import Wire
                 let (source, target, message) = queue.removeFirst()
                 sent.append((source, target, message))
                 var out: [MeshEffect] = []
-                cores[target]!.receive(message, from: source, at: .zero, neighbours: neighbours(of: target), effects: &out)
+                cores[target]!.receive(message, from: source, at: .zero, wallMs: testWall, neighbours: neighbours(of: target), effects: &out)
                 queue += out.sent.map { (target, $0.1, $0.0) }
                 steps += 1
             }
@@ -104,9 +107,9 @@ import Wire
         var effects: [MeshEffect] = []
         line.cores[c]!.peerUp(a, at: .zero, effects: &effects)
         var toA: [MeshEffect] = []
-        for case let (message, _) in effects.sent { line.cores[a]!.receive(message, from: c, at: .zero, effects: &toA) }
+        for case let (message, _) in effects.sent { line.cores[a]!.receive(message, from: c, at: .zero, wallMs: testWall, effects: &toA) }
         var toC: [MeshEffect] = []
-        for case let (message, _) in toA.sent { line.cores[c]!.receive(message, from: a, at: .zero, effects: &toC) }
+        for case let (message, _) in toA.sent { line.cores[c]!.receive(message, from: a, at: .zero, wallMs: testWall, effects: &toC) }
         #expect(line.cores[c]!.replica(line.team)?.vector == line.cores[a]!.replica(line.team)?.vector)
 
         // b starts pulling from a; before a answers, c shows b its vector (it wants a reply).
@@ -115,14 +118,14 @@ import Wire
         let cVector = line.cores[c]!.replica(line.team)!.vector
         var answerToC: [MeshEffect] = []
         line.cores[b]!.receive(.syncVector(team: line.team.bytes, entries: cVector.entries.map { VectorEntry(author: $0.author, seq: $0.seq) },
-                                           reply: true), from: c, at: .zero, effects: &answerToC)
+                                           reply: true), from: c, at: .zero, wallMs: testWall, effects: &answerToC)
         #expect(!answerToC.sent.contains { if case .syncVector = $0.0 { true } else { false } }, "one pull at a time: c waits")
 
         // a's answer arrives (b tells no neighbours here): by c's turn b holds all c showed.
         var answer: [MeshEffect] = []
-        for case let (message, _) in pull.sent { line.cores[a]!.receive(message, from: b, at: .zero, effects: &answer) }
+        for case let (message, _) in pull.sent { line.cores[a]!.receive(message, from: b, at: .zero, wallMs: testWall, effects: &answer) }
         var after: [MeshEffect] = []
-        for case let (message, _) in answer.sent { line.cores[b]!.receive(message, from: a, at: .zero, effects: &after) }
+        for case let (message, _) in answer.sent { line.cores[b]!.receive(message, from: a, at: .zero, wallMs: testWall, effects: &after) }
         #expect(line.cores[b]!.replica(line.team)?.vector == cVector)
         #expect(after.sent(to: c).isEmpty, "c showed nothing b lacks now: it is not pulled")
     }
@@ -171,9 +174,9 @@ import Wire
         var line2 = Line(writes: 3, wall: wall)
         let news2 = line2.bPullsFromA()
         var reply: [MeshEffect] = []
-        for (message, _) in news2.sent where message.isVector { line2.cores[c]!.receive(message, from: b, at: .ms(20), effects: &reply) }
+        for (message, _) in news2.sent where message.isVector { line2.cores[c]!.receive(message, from: b, at: .ms(20), wallMs: testWall, effects: &reply) }
         var ignored: [MeshEffect] = []
-        for (message, _) in reply.sent { line2.cores[b]!.receive(message, from: c, at: .ms(30), effects: &ignored) }
+        for (message, _) in reply.sent { line2.cores[b]!.receive(message, from: c, at: .ms(30), wallMs: testWall, effects: &ignored) }
         var later: [MeshEffect] = []
         line2.cores[b]!.timer(at: .ms(11) + timeout, reachable: [a, c], using: &rng, effects: &later)
         #expect(vectors(later, to: c) == 0)
@@ -201,7 +204,7 @@ extension MeshMessage {
             _ = a.write(.renameTeam(name: "name \(k)"), team: genesis.id, wallMs: wall + 10 + UInt64(k),
                         broadcasts: &broadcasts, effects: &effects)
         }
-        _ = b.receiveBroadcast(GossipPayloadCoding.encode(genesis), effects: &effects)
+        _ = b.receiveBroadcast(GossipPayloadCoding.encode(genesis), wallMs: testWall, effects: &effects)
 
         // Each page takes three quarters of the timeout to come back: the whole pull lasts far
         // longer than the timeout, but no gap between pages does.
@@ -212,13 +215,13 @@ extension MeshMessage {
         var pages = 0
         while !toA.sent.isEmpty, pages < 100 {
             var toB: [MeshEffect] = []
-            for (message, _) in toA.sent { a.receive(message, from: b.me, at: now, effects: &toB) }
+            for (message, _) in toA.sent { a.receive(message, from: b.me, at: now, wallMs: testWall, effects: &toB) }
             now = now + configuration.syncTimeout * 3 / 4
             var timedOut: [MeshEffect] = []
             b.timer(at: now, reachable: [a.me], using: &rng, effects: &timedOut)
             #expect(timedOut.sent.isEmpty, "page \(pages): a pull that keeps moving is not retried")
             toA = []
-            for (message, _) in toB.sent { b.receive(message, from: a.me, at: now, effects: &toA) }
+            for (message, _) in toB.sent { b.receive(message, from: a.me, at: now, wallMs: testWall, effects: &toA) }
             pages += 1
         }
         #expect(pages > 3, "the difference took several pages")
