@@ -76,9 +76,14 @@ extension Node {
 /// What the transport tells the node.
 extension Node: MeshEndpoint {
     public func attach(_ transport: Transport) {
-        outbound = { [transport] message, peer in transport.send(message, to: peer) }
+        connect { [transport] message, peer in transport.send(message, to: peer) }
         self.transport = transport
         announceOpenCodes()
+    }
+
+    /// Sends `send` effects through `send` (the transport's, or a test's).
+    func connect(_ send: @escaping @Sendable (MeshMessage, NodeID) -> Void) {
+        outbound = send
     }
 
     public func linkEstablished(_ peer: NodeID) { handle(.linkUp(peer)) }

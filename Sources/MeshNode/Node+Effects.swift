@@ -6,10 +6,24 @@ import Wire
 
 extension Node {
     /// Feeds one input to the core and carries out its effects, in order.
+    ///
+    /// Persist, then send (PROTOCOL.md section 8): `persistOps` must be durable before any later
+    /// effect is carried out. When it fails, the core holds ops the disk does not, so nothing
+    /// more leaves this node (no broadcast, no sync batch, no probe) until it is restarted: an
+    /// op whose store failed is seen by no peer, and the sequence number it took, free again
+    /// after the restart, can never name two ops that a peer holds (no equivocation). Writes
+    /// are answered `not stored` from then on.
     func handle(_ input: MeshInput) {
+        if let failure = storageFailure {
+            refuse(input, failure)
+            return
+        }
         let effects = core.handle(input, at: now, wallMs: Self.wallClockMs(), using: &rng)
-        var persistFailure: String?
         for effect in effects {
+            if let failure = storageFailure {
+                if case let .writeCompleted(request, _) = effect { answerNotStored(request, failure) }
+                continue
+            }
             switch effect {
             case let .send(message, peer):
                 outbound?(message, peer)
@@ -29,9 +43,9 @@ extension Node {
                     try database.appendOps(ops, team: team)
                     saveSnapshot(team, force: false)
                 } catch {
-                    // Nothing written in this input may be acknowledged.
-                    persistFailure = "\(error)"
-                    logger.critical("cannot store ops: \(error)", metadata: ["team": "\(team.short)"])
+                    storageFailure = "\(error)"
+                    logger.critical("cannot store ops: \(error); this node sends nothing more until it is restarted",
+                                    metadata: ["team": "\(team.short)"])
                 }
             case let .replicaChanged(change):
                 eventContinuation.yield(.replicaChanged(change))
@@ -45,8 +59,7 @@ extension Node {
                     logger.error("cannot store a vault chunk fetched from a peer: \(error)", metadata: ["team": "\(team.short)"])
                 }
             case let .writeCompleted(request, outcome):
-                let answer = persistFailure.map { WriteOutcome.refused(.invalid, "not stored: \($0)") } ?? outcome
-                waitingWrites.removeValue(forKey: request)?.resume(returning: answer)
+                waitingWrites.removeValue(forKey: request)?.resume(returning: outcome)
             case let .dropped(reason, from):
                 logger.debug("dropped input", metadata: ["reason": "\(reason)", "from": "\(from?.short ?? "self")"])
             case let .limitReached(limit):
@@ -55,6 +68,12 @@ extension Node {
                     logger.warning("limit reached (logged once; counted from now on)", metadata: ["limit": "\(limit)"])
                 }
             }
+        }
+        if storageFailure != nil {
+            timerTask?.cancel()
+            timerTask = nil
+            timerDeadline = nil
+            return
         }
         for (team, blobs) in NodeCore.blobsToFetch(after: effects) { fetchMissingChunks(team, blobs: blobs) }
         scheduleTimer()
@@ -77,6 +96,21 @@ extension Node {
             let wanted = chunks.filter { missing.contains($0.description) }
             if !wanted.isEmpty { handle(.chunksNeeded(team: team, ids: wanted, holder: holder)) }
         }
+    }
+
+    /// After a failed store: a write is answered `not stored`, anything else is dropped.
+    private func refuse(_ input: MeshInput, _ failure: String) {
+        switch input {
+        case let .write(_, _, _, request, _), let .createTeam(_, _, _, request):
+            answerNotStored(request, failure)
+        default:
+            break
+        }
+    }
+
+    private func answerNotStored(_ request: UInt64, _ failure: String) {
+        waitingWrites.removeValue(forKey: request)?
+            .resume(returning: .refused(.invalid, "not stored: \(failure); the node sends nothing more until it is restarted"))
     }
 
     func remember(_ notice: Notice) {

@@ -39,6 +39,8 @@ public actor Node: Service {
     var snapshotState: [TeamID: (opsAtSave: Int, savedAt: MeshCore.Instant)] = [:]
     /// Where `send` effects go; set by the transport when it starts.
     var outbound: (@Sendable (MeshMessage, NodeID) -> Void)?
+    /// Set when ops could not be stored: from then on nothing leaves this node (Node+Effects.swift).
+    var storageFailure: String?
     let eventContinuation: AsyncStream<NodeEvent>.Continuation
     /// The latest notices heard (and sent), newest last, at most `noticeLimit`.
     var notices: [Notice] = []
