@@ -17,7 +17,9 @@ extension Transport {
     /// failed or was refused before that.
     @discardableResult
     func runLink(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, initiator: Bool, dialled: PeerAddress?,
-                 joining: JoinAttempt? = nil) async -> Bool {
+                 joining: JoinAttempt? = nil, handshakeSlot: HandshakeSlot? = nil) async -> Bool {
+        // An inbound handshake holds its slot until it is over, however it ends.
+        defer { handshakeSlot?.release() }
         var established = false
         let remote = connection.channel.remoteAddress
         let where_ = dialled?.description ?? remote.map(Self.text) ?? "?"
@@ -49,6 +51,7 @@ extension Transport {
                     }
                 }
                 deadline.cancel()
+                handshakeSlot?.release()
                 let hello = peerHello!
                 guard var (sealer, opener) = session.halves, let keys = session.datagramKeys,
                       let binding = session.channelBinding else { return }
@@ -114,22 +117,30 @@ extension Transport {
                                 knownResponderStatic: known), expected)
     }
 
-    /// An IK handshake failed: the peer may have a new static key. The next attempt uses XX.
+    /// An IK handshake failed: the peer may have a new static key. The next attempt uses XX,
+    /// but to the same node ID: the identity learned at an unpinned `--peer` address stays
+    /// pinned (else whoever answers after one failed IK would be trusted, permanently).
     private func forgetIK(_ peer: NodeID, dialled: PeerAddress?) {
         trust.forgetStatic(peer)
-        if let dialled, dialled.pinned == nil { _ = state.withLockedValue { $0.identityAt.removeValue(forKey: dialled.address) } }
     }
 
-    /// The trust rules: no link to oneself; a pinned dial must reach that identity; an inbound
-    /// link must come from a trusted identity; an explicitly dialled address teaches who is there.
+    /// The trust rules: no link to oneself; a dial must reach the identity pinned for it, or
+    /// the one learned at that address before; an inbound link must come from a trusted
+    /// identity; an explicitly dialled address teaches who is there (once).
     private func admit(_ hello: LinkHello, session: LinkSession, initiator: Bool, expected: NodeID?,
                        dialled: PeerAddress?) throws {
         let peer = hello.nodeID
         guard peer != endpoint.nodeID else { throw LinkRefusal.selfLink }
         if initiator, let dialled {
             if let pinned = dialled.pinned, pinned != peer { throw LinkRefusal.wrongIdentity(expected: pinned, found: peer) }
+            if let learned = expected, learned != peer {
+                throw LinkRefusal.identityChanged(address: dialled.address, learned: learned, found: peer)
+            }
             state.withLockedValue { $0.identityAt[dialled.address] = peer }
-            trust.trust(peer, source: dialled.pinned == nil ? .address : .pinned, noiseStatic: session.remoteStatic)
+            // An identity learned at an address is remembered with it: it stays pinned there
+            // across restarts too.
+            trust.trust(peer, source: dialled.pinned == nil ? .address : .pinned, noiseStatic: session.remoteStatic,
+                        address: dialled.pinned == nil ? dialled.address : nil)
         } else {
             guard trust.isTrusted(peer) else { throw LinkRefusal.unknownIdentity(peer) }
             trust.trust(peer, source: trust.entry(peer)!.source, noiseStatic: session.remoteStatic)
@@ -241,6 +252,7 @@ enum LinkRefusal: Error, CustomStringConvertible {
     case duplicate(NodeID)
     case tooManyLinks
     case pairingBusy
+    case identityChanged(address: HostPort, learned: NodeID, found: NodeID)
 
     var description: String {
         switch self {
@@ -250,6 +262,8 @@ enum LinkRefusal: Error, CustomStringConvertible {
         case let .duplicate(id): "a link to \(id.short) already exists"
         case .tooManyLinks: "the link limit is reached"
         case .pairingBusy: "too many pairings at once; try again in a few seconds"
+        case let .identityChanged(address, learned, found):
+            "node \(learned) answered at \(address) before, \(found) now: if \(found.short) is right, give --peer \(found)@\(address)"
         }
     }
 }

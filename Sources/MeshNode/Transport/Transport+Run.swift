@@ -63,7 +63,14 @@ extension Transport: Service {
             group.addTask { await self.redialPaired() }
             try await server.executeThenClose { inbound in
                 for try await connection in inbound {
-                    group.addTask { await self.runLink(connection, initiator: false, dialled: nil) }
+                    let address = connection.channel.remoteAddress?.ipAddress ?? "?"
+                    guard let slot = self.takeHandshakeSlot(from: address) else {
+                        self.badInput.warning("handshakes", "connection closed: too many handshakes under way",
+                                              metadata: ["from": "\(address)"])
+                        try? await connection.executeThenClose { _, _ in }
+                        continue
+                    }
+                    group.addTask { await self.runLink(connection, initiator: false, dialled: nil, handshakeSlot: slot) }
                 }
             }
         }

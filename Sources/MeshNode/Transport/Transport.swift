@@ -19,7 +19,10 @@ import Wire
 /// - one link per peer: when both sides dial, the link started by the smaller node ID stays;
 /// - a slow peer holds at most `outboundQueue` messages; beyond that new messages to it are
 ///   dropped (and counted), so it cannot grow this node's memory;
-/// - explicit peers are redialled with exponential backoff (0.5 s doubling to 30 s, jittered).
+/// - explicit peers are redialled with exponential backoff (0.5 s doubling to 30 s, jittered);
+/// - at most `maxHandshakes` inbound connections are in their handshake at once, and at most
+///   `maxHandshakesPerAddress` from one IP address; a connection beyond either is closed at
+///   once (counted as `handshakesRefused`), so strangers cannot hold the node's handshakes.
 public final class Transport: Sendable {
     public struct Configuration: Sendable {
         public var listen: HostPort
@@ -35,6 +38,12 @@ public final class Transport: Sendable {
         public var pairingTimeout: Duration = .seconds(30)
         /// Inbound links pairing at once; more are refused until one ends.
         public var maxPairingLinks = 4
+        /// Inbound connections in their Noise handshake at once (each lasts at most
+        /// `handshakeTimeout`): as many as the node has links, so every peer can reconnect at once.
+        public var maxHandshakes = 64
+        /// Inbound connections in their handshake at once from one IP address: a node dials
+        /// each address once at a time, so 4 leaves room for a redial and a pairing.
+        public var maxHandshakesPerAddress = 4
 
         public init(listen: HostPort, peers: [PeerAddress] = []) {
             self.listen = listen
@@ -67,6 +76,9 @@ public final class Transport: Sendable {
         var pairingTags: [String] = []
         var nextPairingSession: UInt64 = 0
         var pairingLinks = 0
+        /// Inbound handshakes under way, by remote IP address.
+        var handshakes: [String: Int] = [:]
+        var handshakeCount = 0
         /// When each paired address may be redialled next (backoff), by address.
         var redialAt: [HostPort: (at: ContinuousClock.Instant, delay: Duration)] = [:]
         /// Addresses a discovery or redial dial is under way to (its link may be up).
@@ -88,6 +100,9 @@ public final class Transport: Sendable {
         public var linksRefused = 0
         public var pairingsSucceeded = 0
         public var pairingsFailed = 0
+        /// Inbound connections closed at once: too many handshakes under way (in all, or from
+        /// one address).
+        public var handshakesRefused = 0
     }
 
     public let configuration: Configuration
@@ -114,6 +129,10 @@ public final class Transport: Sendable {
         noiseStatic = NoiseKeyPair(privateKey: BLAKE2b.hash(Array("elohim/noise-static/v1".utf8), outputLength: 32,
                                                             key: endpoint.identity.seed))
         for peer in configuration.peers { if let id = peer.pinned { trust.trust(id, source: .pinned) } }
+        // Identities learned at `--peer` addresses in earlier runs stay pinned there.
+        state.withLockedValue { s in
+            for e in trust.all where e.source == .address { if let address = e.address { s.identityAt[address] = e.node } }
+        }
     }
 
     /// The TCP (and UDP) port bound, once `start` has bound it.
@@ -138,5 +157,45 @@ public final class Transport: Sendable {
     static func text(_ address: SocketAddress) -> String {
         guard let ip = address.ipAddress, let port = address.port else { return address.description }
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
+
+/// One inbound handshake's place in the transport's limits; released once, when the handshake
+/// is over (however it ends).
+final class HandshakeSlot: Sendable {
+    private let address: String
+    private let released = NIOLockedValueBox(false)
+    private let transport: Transport
+
+    init(address: String, transport: Transport) {
+        self.address = address
+        self.transport = transport
+    }
+
+    func release() {
+        guard released.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+        transport.state.withLockedValue { s in
+            s.handshakeCount -= 1
+            s.handshakes[address, default: 1] -= 1
+            if s.handshakes[address] == 0 { s.handshakes[address] = nil }
+        }
+    }
+}
+
+extension Transport {
+    /// A slot for an inbound handshake from `address`, or nil when `maxHandshakes` are under
+    /// way, or `maxHandshakesPerAddress` from that address (counted as refused).
+    func takeHandshakeSlot(from address: String) -> HandshakeSlot? {
+        let taken = state.withLockedValue { s -> Bool in
+            guard s.handshakeCount < configuration.maxHandshakes,
+                  s.handshakes[address, default: 0] < configuration.maxHandshakesPerAddress else {
+                s.stats.handshakesRefused += 1
+                return false
+            }
+            s.handshakeCount += 1
+            s.handshakes[address, default: 0] += 1
+            return true
+        }
+        return taken ? HandshakeSlot(address: address, transport: self) : nil
     }
 }
