@@ -101,7 +101,10 @@ struct DataRoutes: Sendable {
             let body = try await request.decode(as: QueryRequest.self, context: context)
             let result = try await run(body, account: account)
             var out = "{\"columns\":"
-            out += String(decoding: try JSONEncoder().encode(result.columns), as: UTF8.self)
+            // Sorted keys: Foundation's encoder does not promise an order, and answers must not vary.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            out += String(decoding: try encoder.encode(result.columns), as: UTF8.self)
             out += ",\"rows\":"
             JSONValue.array(result.rows.map { .array($0) }).write(to: &out)
             out += ",\"truncated\":\(result.truncated)}"

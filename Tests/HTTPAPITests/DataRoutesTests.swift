@@ -25,7 +25,8 @@ import Testing
             throw ProcessError.shape(String(buffer: r.body))
         }
         let columns = cols.compactMap { c -> Col? in
-            guard case let .object(f) = c, case let .string(n) = f[0].value, case let .string(ty) = f[1].value else { return nil }
+            guard case let .object(f) = c, f.map(\.key) == ["name", "type"],
+                  case let .string(n) = f[0].value, case let .string(ty) = f[1].value else { return nil }
             return Col(name: n, type: ty)
         }
         return (columns, rows.map { if case let .array(cells) = $0 { cells } else { [] } }, t)
