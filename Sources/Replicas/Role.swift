@@ -32,10 +32,11 @@ public enum ItemStatus: Int, Sendable, CaseIterable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .queued: "QUEUED"
-        case .claimed: "CLAIMED"
-        case .inProgress: "IN_PROGRESS"
-        case .completed: "COMPLETED"
+        // Spelled as the API and the CLI spell them, so a refusal reads the same everywhere.
+        case .queued: "queued"
+        case .claimed: "claimed"
+        case .inProgress: "in_progress"
+        case .completed: "completed"
         }
     }
 }

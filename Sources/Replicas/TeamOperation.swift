@@ -61,6 +61,15 @@ public struct StageDefinition: Hashable, Sendable {
         self.roles = roles
         self.slaSeconds = slaSeconds
     }
+
+    /// Whether `role` may claim in this stage: the one rule, stated once (PROTOCOL.md section 7.3).
+    /// A stage's roles name who it is for, and every role above counts too, so a stage for
+    /// members is also for Admins and the Super Admin (who may do everything); no roles means any
+    /// member. Guests never write, whatever a stage lists.
+    public func admits(_ role: Role) -> Bool {
+        guard role > .guest else { return false }
+        return roles.isEmpty || roles.contains { role >= $0 }
+    }
 }
 
 /// A vault blob is named by the BLAKE2b-256 of its ciphertext.

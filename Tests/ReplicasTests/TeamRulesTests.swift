@@ -106,12 +106,33 @@ import Wire
         #expect(state.stage == 1 && state.status == .queued && state.assignee == nil)
         // Stage two is for Admins only.
         let (_, memberClaim) = f.write(2, .claimItem(item.id, base: done1.id), at: 3004)
-        #expect(memberClaim == .rejected(.forbidden, "stage 'review' is for admin"))
+        #expect(memberClaim == .rejected(.forbidden, "stage 'review' is for admin and above; you are member"))
         let (adminClaim, _) = f.write(1, .claimItem(item.id, base: done1.id), at: 3005)
         f.write(1, .completeItem(item.id, base: adminClaim.id), at: 3006)
         state = f.replica.state.items[item.id]!
         #expect(state.status == .completed)
         #expect(state.history.map(\.action) == ["create", "claim", "start", "complete", "claim", "complete"])
+    }
+
+    /// The CLI issue: "the founder may do everything", yet a Super Admin was refused a claim in a
+    /// Member stage. One rule now: a stage admits its roles and every role above them.
+    @Test func aStageAdmitsItsRolesAndEveryRoleAbove() {
+        let member = StageDefinition(name: "fix", roles: [.member], slaSeconds: nil)
+        #expect(member.admits(.member) && member.admits(.admin) && member.admits(.superAdmin))
+        #expect(!member.admits(.guest))
+        let admin = StageDefinition(name: "review", roles: [.admin], slaSeconds: nil)
+        #expect(!admin.admits(.member) && admin.admits(.superAdmin))
+        let anyone = StageDefinition(name: "open", roles: [], slaSeconds: nil)
+        #expect(anyone.admits(.member) && !anyone.admits(.guest))
+        #expect(!StageDefinition(name: "g", roles: [.guest], slaSeconds: nil).admits(.guest), "guests never write")
+
+        var (f, wf) = withWorkflow()
+        let (item, _) = f.write(2, .createItem(workflow: wf, title: "pump", priority: 5), at: 3000)
+        // The creator (Super Admin) claims in the Members' first stage.
+        let (_, claimed) = f.write(0, .claimItem(item.id, base: item.id), at: 3001)
+        #expect(claimed == .applied)
+        #expect(f.replica.state.items[item.id]?.assignee == f.id(0))
+        #expect(f.replica.state.queue(role: .superAdmin).contains { $0.id == item.id })
     }
 
     @Test func concurrentClaimsPickOneOwnerAndRecordTheOther() {

@@ -83,8 +83,7 @@ extension TeamState {
         items.values.filter { item in
             guard workflow == nil || item.workflow == workflow else { return false }
             guard let role else { return true }
-            let allowed = workflows[item.workflow]?.stages[safe: item.stage]?.roles ?? []
-            return allowed.isEmpty ? role >= .member : allowed.contains(role)
+            return workflows[item.workflow]?.stages[safe: item.stage]?.admits(role) ?? false
         }.sorted { a, b in
             if a.priority.value != b.priority.value { return a.priority.value > b.priority.value }
             return (a.history.first?.at ?? .zero, a.id) < (b.history.first?.at ?? .zero, b.id)

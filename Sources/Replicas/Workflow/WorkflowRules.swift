@@ -20,9 +20,9 @@ enum WorkflowRules {
         case let .claimItem(itemID, base):
             return change(itemID, base: base, action: "claim", op: op, state: &state) { item, workflow in
                 guard item.status == .queued else { return .rejected(.invalid, "item is \(item.status)") }
-                let allowed = workflow.stages[item.stage].roles
-                guard allowed.isEmpty || allowed.contains(role) else {
-                    return .rejected(.forbidden, "stage '\(workflow.stages[item.stage].name)' is for \(allowed.map(\.description).joined(separator: ", "))")
+                let stage = workflow.stages[item.stage]
+                guard stage.admits(role) else {
+                    return .rejected(.forbidden, "stage '\(stage.name)' is for \(stage.roles.map(\.description).joined(separator: ", ")) and above; you are \(role)")
                 }
                 item.status = .claimed
                 item.assignee = author
