@@ -74,7 +74,9 @@ struct PairingRoutes: Sendable {
             guard let r = Role(name: name), r != .superAdmin else {
                 throw APIError.badRequest("role must be guest, member or admin; got '\(name)'")
             }
-            guard team != nil else { throw APIError.badRequest("a role only makes sense with a team: give team too") }
+            guard team != nil else {
+                throw APIError.badRequest("a role is a role in a team: give the team too (elohim invite --team TEAM --role \(name))")
+            }
             role = r
         }
         var lifetime = InviteBook.defaultLifetimeMs

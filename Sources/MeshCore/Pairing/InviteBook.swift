@@ -103,13 +103,10 @@ extension InviteBook {
     public static func lifetimeMs(parsing text: String) throws(InviteError) -> UInt64 {
         let t = text.trimmingWhitespace().lowercased()
         let units: [Character: UInt64] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
-        var digits = Substring(t)
-        var unit: UInt64 = 1_000
-        if let last = t.last, let u = units[last] {
-            unit = u
-            digits = digits.dropLast()
+        // The unit is required: "2" could mean seconds, hours or days.
+        guard let last = t.last, let unit = units[last], let n = UInt64(t.dropLast()), n <= maxLifetimeMs else {
+            throw .badLifetimeText(text)
         }
-        guard let n = UInt64(digits), n <= maxLifetimeMs else { throw .badLifetimeText(text) }
         let ms = n * unit
         guard (minLifetimeMs...maxLifetimeMs).contains(ms) else { throw .badLifetime(ms) }
         return ms

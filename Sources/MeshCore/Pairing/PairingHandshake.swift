@@ -141,7 +141,9 @@ public enum PairingFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .badSignature: "the peer's identity signature over the pairing run does not verify"
         case let .malformed(what): "malformed pairing message: \(what)"
         case let .refused(_, message): message
-        case let .unexpected(kind): "unexpected \(kind) during pairing"
+        case let .unexpected(kind):
+            "the other node answered with ordinary mesh traffic (\(kind)) instead of the pairing run: the two nodes are linked "
+                + "already (this code may have been used by this node before), and a code cannot yet be used over an existing link"
         case .incomplete: "the peer closed the link or went silent before pairing finished"
         case let .unreachable(why): why
         }

@@ -21,10 +21,22 @@ extension Transport {
                     await runLink(channel, initiator: true, dialled: PeerAddress(address: address, pinned: nil), joining: attempt)
                     attempt.report(.failure(.incomplete))
                 } catch {
-                    attempt.report(.failure(.unreachable("cannot reach \(address): \(error)")))
+                    attempt.report(.failure(.unreachable(Self.unreachable(address, error))))
                 }
             }
         }
+    }
+
+    /// Why `address` could not be dialled, in the joiner's words: the address and what to check.
+    static func unreachable(_ address: HostPort, _ error: any Error) -> String {
+        let refused = (error as? NIOConnectionError)?.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED } ?? false
+        if refused || (error as? IOError)?.errnoCode == ECONNREFUSED {
+            return "nothing listens at \(address) (connection refused): check the inviter's mesh address (its --listen, port 7946 by default) and that its node runs"
+        }
+        if error is ChannelError || "\(error)".contains("connectTimeout") {
+            return "\(address) did not answer within 5 seconds: check the address, and that no firewall is in the way"
+        }
+        return "cannot reach \(address): \(error)"
     }
 
     /// Runs one pairing exchange on an established link, as joiner when `joining` is set and
