@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import MeshNode
 import Sodium
@@ -133,11 +136,24 @@ public final class NodeServices: Sendable {
         return (.account(account), verified)
     }
 
+    /// Throws when the file at `path` can be read by other users (a credential must be 0600).
+    static func checkPrivate(_ path: String) throws(TokenError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw .keyFile(path, "it has mode \(String(mode, radix: 8)) and other users can read it, which makes them the node's operator: "
+                           + "run `chmod 600 \(path)` and start the node again")
+        }
+    }
+
     /// The operator token file in `folder`, made (0600) when missing.
     public static func loadOperatorToken(folder: String) throws(TokenError) -> String {
         let path = (folder as NSString).appendingPathComponent(operatorTokenFileName)
         let fm = FileManager.default
         if let data = fm.contents(atPath: path) {
+            // An operator credential: whoever reads it is the node's operator.
+            try Self.checkPrivate(path)
             let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard text.count == 64, text.allSatisfy(\.isHexDigit) else {
                 throw .keyFile(path, "it should hold 64 hex digits; delete it and restart the node to make a new one")

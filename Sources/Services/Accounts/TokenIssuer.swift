@@ -46,6 +46,7 @@ public struct TokenIssuer: Sendable {
             }
             return key
         }
+        try NodeServices.checkPrivate(path)
         guard let data = fm.contents(atPath: path), data.count == 32 else {
             throw .keyFile(path, "it is not a 32-byte key; delete it to make a new one (every login token is then void)")
         }
