@@ -118,7 +118,7 @@ struct DataQueryCommand: AsyncParsableCommand {
     @Option(name: .customLong("put-result"), help: ArgumentHelp("Store the result in the team's vault under this name (.csv, .json or .xlsx).", valueName: "name"))
     var putResult: String?
 
-    @Option(help: ArgumentHelp("The team whose vault to use (its 64-hex-digit ID).", valueName: "team-id")) var team: String?
+    @Option(help: ArgumentHelp("The team whose vault to use: its name, ID or ID prefix.", valueName: "team")) var team: String?
 
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the vault passphrase from this file (its first line).", valueName: "path"))
     var passphraseFile: String?
@@ -135,10 +135,10 @@ struct DataQueryCommand: AsyncParsableCommand {
         }
     }
 
-    func vault() throws -> (VaultOptions, VaultFormat.Keys, APIClient) {
+    func vault() async throws -> VaultSession {
         var options = try VaultOptions.parse(["--team", team ?? ""] + (passphraseFile.map { ["--passphrase-file", $0] } ?? []))
         options.api = api
-        return (options, try options.keys(), try api.client())
+        return try await options.open(starting: putResult != nil && vaultFiles.isEmpty)
     }
 
     func run() async throws {
@@ -147,13 +147,13 @@ struct DataQueryCommand: AsyncParsableCommand {
         do {
             datasets = try files.map { try Dataset(path: $0) }
         } catch { throw fail("\(error)") }
-        var vaultAccess: (VaultOptions, VaultFormat.Keys, APIClient)?
-        if !vaultFiles.isEmpty || putResult != nil { vaultAccess = try vault() }
-        if let (options, keys, client) = vaultAccess, !vaultFiles.isEmpty {
+        var vaultAccess: VaultSession?
+        if !vaultFiles.isEmpty || putResult != nil { vaultAccess = try await vault() }
+        if let session = vaultAccess, !vaultFiles.isEmpty {
             let opened = try scratch.sub("vault")
             for name in vaultFiles {
                 let local = (opened as NSString).appendingPathComponent((name as NSString).lastPathComponent)
-                let (path, _) = try await VaultTransfer.get(name: name, output: { _, _ in local }, force: true, options: options, keys: keys, client: client)
+                let (path, _) = try await VaultTransfer.get(name: name, output: { _, _ in local }, force: true, session: session)
                 do { datasets.append(try Dataset(path: path, label: name)) } catch { throw fail("\(error)") }
             }
         }
@@ -176,7 +176,7 @@ struct DataQueryCommand: AsyncParsableCommand {
         if result.truncated && format != .table {
             FileHandleOutput.standardError("note: more rows follow the \(result.rows.count) given: raise --limit (up to 100,000) or page with --offset \(offset + result.rows.count)\n")
         }
-        if let putResult, let (options, keys, client) = vaultAccess {
+        if let putResult, let session = vaultAccess {
             let kind = ResultExport.Format(rawValue: (putResult as NSString).pathExtension.lowercased())!
             let file = (try scratch.sub("result") as NSString).appendingPathComponent("result." + kind.rawValue)
             do {
@@ -186,7 +186,7 @@ struct DataQueryCommand: AsyncParsableCommand {
                 case .json: try Data(ResultExport.json(result).utf8).write(to: URL(fileURLWithPath: file))
                 }
             } catch { throw fail("\(error)") }
-            let (entry, stored, _) = try await VaultTransfer.put(path: file, name: putResult, options: options, keys: keys, client: client)
+            let (entry, stored, _) = try await VaultTransfer.put(path: file, name: putResult, session: session)
             FileHandleOutput.standardError("Stored the result as \(entry.name) in the team's vault (\(Progress.size(entry.size)), blob \(stored.blob))\n")
         }
     }

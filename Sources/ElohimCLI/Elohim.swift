@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MeshNode
 
 /// `elohim`: the one executable. Every subcommand is a thin adapter over the node's modules.
@@ -8,22 +9,59 @@ struct Elohim: AsyncParsableCommand {
         commandName: "elohim",
         abstract: "ElohimOS: offline collaboration for field teams, one node per device.",
         discussion: """
-        Start a node with `elohim node run`; it keeps its identity and database in a data
-        folder (./.elohim unless --data-dir says otherwise) and serves an HTTP API on
-        127.0.0.1:8000. `elohim id` prints the node ID that peers use to pin this node.
+        Start a node with `elohim node run`: it keeps its identity and database in a data folder \
+        (--data-dir, else $ELOHIM_DATA, else ./.elohim), serves its web page and HTTP API on \
+        127.0.0.1:8000, and prints a one-time setup link for the founder's account. The other \
+        commands find the running node through its data folder.
+
+        First steps:
+          elohim node run
+          elohim team create "Water crew"
+          elohim workflow define Repairs --team "Water crew" --stage Fix:member:1d
+          elohim item create "Pump 3 leaks" --team "Water crew" --workflow Repairs
+          elohim invite --team "Water crew"
         """,
-        version: ElohimVersion.current,
-        subcommands: [NodeCommand.self, IdCommand.self, AccountCommand.self, BackupCommand.self, InviteCommand.self, JoinCommand.self,
-                      VaultCommand.self, DataCommand.self, SimCommand.self]
+        subcommands: [NodeCommand.self, StatusCommand.self, IdCommand.self, AccountCommand.self, TeamCommand.self, MemberCommand.self,
+                      WorkflowCommand.self, ItemCommand.self, InviteCommand.self, JoinCommand.self, VaultCommand.self, DataCommand.self,
+                      BackupCommand.self, SimCommand.self]
     )
+
+    /// The entry point: `--version`, then the typo check, then the parser as usual.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
+            FileHandleOutput.standardOutput("elohim \(ElohimVersion.current)\n")
+            return
+        }
+        if let check = CommandLineCheck(json: _dumpHelp()), let problem = check.problem(in: arguments) {
+            FileHandleOutput.standardError("error: \(problem)\n")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        do {
+            var command = try await asyncParseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options shared by every command that works on a node's data folder.
 struct DataFolderOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: ArgumentHelp(
-        "The node's data folder: identity key, database and lock. Made on first use (mode 0700).",
+        "The node's data folder: identity key, database and lock (default: $ELOHIM_DATA, else ./.elohim).",
         valueName: "folder"))
-    var dataDirectory: String = DataFolder.defaultPath
+    var given: String?
+
+    /// The folder: `--data-dir`, else `$ELOHIM_DATA`, else `./.elohim`.
+    var dataDirectory: String { Self.resolve(given).path }
+
+    /// The folder and what chose it (for messages that say which flag to fix).
+    static func resolve(_ given: String?) -> (path: String, source: String) {
+        if let given { return (given, "from --data-dir") }
+        if let env = ProcessInfo.processInfo.environment["ELOHIM_DATA"], !env.isEmpty { return (env, "from $ELOHIM_DATA") }
+        return (DataFolder.defaultPath, "the default, ./.elohim")
+    }
 }
 
 /// Prints `message` on standard error as the CLI's one error format and exits with status 1.

@@ -38,7 +38,7 @@ struct InviteCreateCommand: AsyncParsableCommand {
 
     @OptionGroup var api: APIOptions
 
-    @Option(help: ArgumentHelp("Also add the joiner to this team (its 64-hex-digit ID).", valueName: "team-id"))
+    @Option(help: ArgumentHelp("Also add the joiner to this team: its name, ID or ID prefix.", valueName: "team"))
     var team: String?
 
     @Option(help: "The joiner's role in --team: guest, member or admin.")
@@ -52,10 +52,24 @@ struct InviteCreateCommand: AsyncParsableCommand {
 
     struct Body: Encodable { let team: String?; let role: String?; let expires: String }
 
+    func validate() throws {
+        if let role {
+            guard ["guest", "member", "admin"].contains(role) else {
+                throw ValidationError("--role must be guest, member or admin; got '\(role)' (the Super Admin role is held by a team's creator, never given)")
+            }
+            guard team != nil else { throw ValidationError("--role is a role in a team: give --team too") }
+        }
+        guard let last = expires.last, "smhd".contains(last), let n = Int(expires.dropLast()), n > 0 else {
+            throw ValidationError("--expires takes a number and a unit (s, m, h or d), e.g. 30m, 2h or 7d; got '\(expires)'")
+        }
+    }
+
     func run() async throws {
         let client = try api.client()
+        var teamID: String?
+        if let team { teamID = try await Lookup(client: client).team(team).id }
         let invite: InviteView
-        do { invite = try await client.post("api/v1/p2p/invites", Body(team: team, role: role, expires: expires)) } catch {
+        do { invite = try await client.post("api/v1/p2p/invites", Body(team: teamID, role: role, expires: expires)) } catch {
             throw fail(error)
         }
         FileHandleOutput.standardOutput("""

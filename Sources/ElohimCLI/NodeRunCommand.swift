@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import NIOCore
 import Foundation
 import HTTPAPI
 import Services
@@ -8,6 +9,9 @@ import Logging
 import MeshCore
 import MeshNode
 import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `elohim node run`: starts one node and serves until SIGINT or SIGTERM.
 struct NodeRunCommand: AsyncParsableCommand {
@@ -15,21 +19,21 @@ struct NodeRunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Start a node and serve until Ctrl-C or SIGTERM.",
         discussion: """
-        On start the node locks its data folder (a second node on the same folder stops at
-        once and names the first one's pid), loads or makes its identity, checks its database
-        (PRAGMA quick_check), applies migrations, rebuilds its teams from their ops, then
+        On start the node locks its data folder (a second node on the same folder stops at \
+        once and names the first one's pid), loads or makes its identity, checks its database \
+        (PRAGMA quick_check), applies migrations, rebuilds its teams from their ops, then \
         listens for the mesh (TCP and UDP on --listen) and the HTTP API (--http).
 
-        A node links only with peers it trusts: those it paired with, and those given with
-        --peer. `--peer HOST:PORT` trusts whoever answers at that address; `--peer
+        A node links only with peers it trusts: those it paired with, and those given with \
+        --peer. `--peer HOST:PORT` trusts whoever answers at that address; `--peer \
         NODEID@HOST:PORT` also checks that it is that node. Give each node its neighbours.
 
-        The web page is served at the HTTP address's `/`, from --web-root DIR, else from
-        $ELOHIM_WEB, else from the Web folder of the source tree this binary was built from
-        (so `make run` serves it from a clone). Without one, the API still works and `/` says
+        The web page is served at the HTTP address's `/`, from --web-root DIR, else from \
+        $ELOHIM_WEB, else from the Web folder of the source tree this binary was built from \
+        (so `make run` serves it from a clone). Without one, the API still works and `/` says \
         how to give one.
 
-        SIGINT and SIGTERM shut it down cleanly: links close, the database is closed, and the
+        SIGINT and SIGTERM shut it down cleanly: links close, the database is closed, and the \
         process exits with status 0.
 
         Examples:
@@ -175,8 +179,10 @@ struct NodeRunCommand: AsyncParsableCommand {
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch {
-            throw fail("node stopped: \(error)")
+            ListeningRecord.remove(folder: node.folder.url.path)
+            throw fail(Self.explain(error, http: httpAddress))
         }
+        ListeningRecord.remove(folder: node.folder.url.path)
     }
 }
 
@@ -199,10 +205,21 @@ actor Banner {
 
     func setup(_ secret: String?) { setupSecret = secret }
     func mesh(_ port: Int) { meshPort = port; printIfReady() }
+
+    /// Tells the CLI where this node listens (node.json in the data folder).
+    private func record(mesh: Int, http: HostPort) {
+        let host = ["0.0.0.0", "::", ""].contains(http.host) ? "127.0.0.1" : http.host
+        let record = ListeningRecord(nodeId: nodeID, pid: getpid(), http: "http://\(HostPort(host: host, port: http.port))",
+                                     mesh: "\(meshHost):\(mesh)")
+        do { try record.write(folder: data) } catch {
+            FileHandleOutput.standardError("warning: cannot write \(ListeningRecord.fileName) in \(data) (\(error)); the CLI will need --api\n")
+        }
+    }
     func http(_ address: HostPort) { httpAddress = address; printIfReady() }
 
     private func printIfReady() {
         guard let meshPort, let httpAddress else { return }
+        record(mesh: meshPort, http: httpAddress)
         var setup = ""
         if let setupSecret {
             // A wildcard address is not one a browser can open: the machine itself is.
@@ -230,6 +247,25 @@ actor Banner {
 }
 
 extension NodeRunCommand {
+    /// Why the node stopped, in the user's words: a port taken or not ours names the address and
+    /// the flag that chose it (as the mesh's own message does).
+    static func explain(_ error: any Error, http: HostPort) -> String {
+        let text = "\(error)"
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case EADDRINUSE:
+                return "cannot listen for the HTTP API on \(http): another program (another node?) uses that address. Pick another with --http HOST:PORT."
+            case EACCES:
+                return "cannot listen for the HTTP API on \(http): ports below 1024 need root. Pick another with --http HOST:PORT."
+            case EADDRNOTAVAIL:
+                return "cannot listen for the HTTP API on \(http): that address is not one of this machine's. Give one of its addresses with --http."
+            default: break
+            }
+        }
+        if text.contains("TransportError") || text.contains("cannot listen for the mesh") { return text }
+        return "the node stopped: \(text)"
+    }
+
     /// The Web folder of the source tree this file was compiled in (Sources/ElohimCLI/ → ../../Web).
     static let sourceTreeWeb = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Web")

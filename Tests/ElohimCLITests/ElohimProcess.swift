@@ -20,9 +20,23 @@ final class ElohimProcess: @unchecked Sendable {
     private var out = Data()
     private var err = Data()
 
-    init(_ arguments: [String]) throws {
+    /// `environment` entries are added to this process's own; standard input is /dev/null
+    /// unless `input` is given, so no test waits on a terminal.
+    init(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil, directory: String? = nil) throws {
         process.executableURL = Self.executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let input {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            pipe.fileHandleForWriting.write(input)
+            try? pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
@@ -77,8 +91,9 @@ enum ProcessTestError: Error {
 }
 
 /// Runs `elohim` to completion and returns status and output.
-func runElohim(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = try ElohimProcess(arguments)
+func runElohim(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil, directory: String? = nil)
+    async throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = try ElohimProcess(arguments, environment: environment, input: input, directory: directory)
     let status = try await p.waitForExit()
     return (status, p.standardOutput, p.standardError)
 }

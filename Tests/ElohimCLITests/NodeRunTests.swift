@@ -22,7 +22,7 @@ import Glibc
     @Test func servesHealthThenStopsCleanlyOnSIGTERM() async throws {
         let data = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let id = try await runElohim(["id", "--data-dir", data])
+        let id = try await runElohim(["id", "--data-dir", data, "--create"])
         #expect(id.status == 0)
         let nodeID = id.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(nodeID.count == 33)
@@ -56,7 +56,7 @@ import Glibc
     @Test func damagedIdentityStopsTheNodeWithTheFileName() async throws {
         let data = temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        _ = try await runElohim(["id", "--data-dir", data])
+        _ = try await runElohim(["id", "--data-dir", data, "--create"])
         let keyFile = data + "/identity.key"
         try "version: 1\nseed: zz\n".write(toFile: keyFile, atomically: false, encoding: .utf8)
         let run = try await runElohim(["node", "run", "--data-dir", data, "--http", "127.0.0.1:0"])
