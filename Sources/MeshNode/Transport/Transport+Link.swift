@@ -140,7 +140,7 @@ extension Transport {
         guard peer != endpoint.nodeID else { throw LinkRefusal.selfLink }
         if initiator, let dialled {
             if let pinned = dialled.pinned, pinned != peer { throw LinkRefusal.wrongIdentity(expected: pinned, found: peer) }
-            if let learned = expected, learned != peer, Bool("false")! /*TEMP-REVERT*/ {
+            if let learned = expected, learned != peer {
                 throw LinkRefusal.identityChanged(address: dialled.address, learned: learned, found: peer)
             }
             state.withLockedValue { $0.identityAt[dialled.address] = peer }
