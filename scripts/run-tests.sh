@@ -11,12 +11,22 @@ bash scripts/local-avahi.sh start
 trap 'bash scripts/local-avahi.sh stop' EXIT
 
 status=0
-swift test --skip-build || status=1
-bash scripts/test-simulations.sh || status=1
-bash scripts/test-lan.sh || status=1
-bash scripts/test-api-fuzz.sh || status=1
-bash scripts/test-browser.sh || status=1
+timings=()
+# Runs one stage, remembering how long it took, so the summary shows where the time goes.
+stage() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@" || { status=1; name="$name (FAILED)"; }
+  timings+=("$(printf '%5d s  %s' $((SECONDS - start)) "$name")")
+}
+stage "swift test" swift test --skip-build
+stage "simulations" bash scripts/test-simulations.sh
+stage "LAN" bash scripts/test-lan.sh
+stage "API fuzz" bash scripts/test-api-fuzz.sh
+stage "browser" bash scripts/test-browser.sh
 # libFuzzer over every decoder, a short run each (make fuzz runs them for as long as asked).
-bash scripts/fuzz.sh "${FUZZ_SECONDS_IN_TEST:-15}" || status=1
+stage "libFuzzer" bash scripts/fuzz.sh "${FUZZ_SECONDS_IN_TEST:-15}"
+echo "make test: time per stage"
+printf '  %s\n' "${timings[@]}"
 if [[ $status -ne 0 ]]; then echo "make test: FAILED (see above)"; else echo "make test: all passed"; fi
 exit $status

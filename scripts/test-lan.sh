@@ -41,7 +41,7 @@ for i in 1 2 3 4; do
   ip -n "$ns" addr add "10.77.0.$i/24" dev "v$i"
   ip -n "$ns" link set "v$i" up
   ip -n "$ns" link set lo up
-  ids[$i]=$("$ELOHIM" id --data-dir "$WORK/n$i")
+  ids[$i]=$("$ELOHIM" id --create --data-dir "$WORK/n$i")
 done
 
 for i in 1 2 3 4; do
