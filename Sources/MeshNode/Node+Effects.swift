@@ -124,7 +124,9 @@ extension Node {
             switch record {
             case let .incarnation(n): try database.setMeta("incarnation", "\(n)")
             case let .nextBroadcastSeq(n): try database.setMeta("next_broadcast_seq", "\(n)")
-            case let .message(frame): try database.storeGossipMessage(frame, nowMs: Self.wallClockMs())
+            case let .message(frame):
+                try database.storeGossipMessage(frame, nowMs: Self.wallClockMs(),
+                                                keepMs: UInt64(configuration.gossip.seenMaxAge.nanoseconds / 1_000_000))
             }
         } catch {
             logger.error("cannot persist \(record): \(error)")

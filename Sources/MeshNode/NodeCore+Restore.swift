@@ -26,11 +26,17 @@ extension NodeCore.Restored {
 }
 
 extension NodeDatabase {
-    /// Keeps a gossip message a restart must still know as delivered.
-    func storeGossipMessage(_ frame: GossipFrame, nowMs: UInt64) throws {
+    /// Keeps a gossip message a restart must still know as delivered, and drops, in the same
+    /// transaction, those stored more than `keepMs` ago: the seen-cache has forgotten them too,
+    /// so the table stays bounded while the node runs (a flood of messages is not kept until the
+    /// next start). The range delete uses the `stored_at_ms` index: nothing to delete costs one
+    /// index probe.
+    func storeGossipMessage(_ frame: GossipFrame, nowMs: UInt64, keepMs: UInt64) throws {
+        let cutoff = Int64(clamping: nowMs) - Int64(clamping: keepMs)
         try pool.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO gossip_messages (id, frame, stored_at_ms) VALUES (?, ?, ?)",
-                           arguments: [Data(frame.id.bytes), Data(MeshMessage.gossip(frame).serialized()), Int64(nowMs)])
+                           arguments: [Data(frame.id.bytes), Data(MeshMessage.gossip(frame).serialized()), Int64(clamping: nowMs)])
+            try db.execute(sql: "DELETE FROM gossip_messages WHERE stored_at_ms < ?", arguments: [cutoff])
         }
     }
 }

@@ -5,6 +5,32 @@ import Wire
 @testable import MeshNode
 
 @Suite struct NodeDatabaseTests {
+    /// The gossip store is pruned as the node runs, not only at start (issue 15, item 4): a
+    /// message older than the seen-cache's age leaves the table when the next one is stored.
+    @Test func gossipMessagesOlderThanTheSeenCacheLeaveAsNewOnesArrive() throws {
+        let folder = TemporaryFolder()
+        let db = try NodeDatabase(path: folder.file("g.sqlite").path)
+        let origin = NodeID(bytes: [UInt8](repeating: 0xAA, count: 20))!
+        func count() throws -> Int { try db.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM gossip_messages") ?? -1 } }
+        let keep: UInt64 = 120_000
+        for seq in 0..<50 as Range<UInt64> {
+            try db.storeGossipMessage(GossipFrame(origin: origin, seq: seq, ttl: 8, hops: 0, payload: [1]), nowMs: 1_000 + seq, keepMs: keep)
+        }
+        #expect(try count() == 50)
+        // Within the age: all kept.
+        try db.storeGossipMessage(GossipFrame(origin: origin, seq: 50, ttl: 8, hops: 0, payload: [1]), nowMs: 1_000 + keep, keepMs: keep)
+        #expect(try count() == 51)
+        // Past it: the old ones go, the young one stays.
+        try db.storeGossipMessage(GossipFrame(origin: origin, seq: 51, ttl: 8, hops: 0, payload: [1]), nowMs: 1_025 + keep, keepMs: keep)
+        #expect(try count() == 50 - 25 + 2)
+        try db.storeGossipMessage(GossipFrame(origin: origin, seq: 52, ttl: 8, hops: 0, payload: [1]), nowMs: 10 * keep, keepMs: keep)
+        #expect(try count() == 1)
+        // A wall clock near the end of time neither traps nor deletes what it should not.
+        try db.storeGossipMessage(GossipFrame(origin: origin, seq: 53, ttl: 8, hops: 0, payload: [1]), nowMs: .max, keepMs: .max)
+        #expect(try count() == 2)
+        try db.close()
+    }
+
     @Test func migratesAnEmptyDatabaseInWALMode() throws {
         let folder = TemporaryFolder()
         let db = try NodeDatabase(path: folder.file("a.sqlite").path)
