@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The simulation suite: every scenario in Simulations/ over its seeds
-# (363 in all, Simulations/README.md). Runs the release build: the 1,000-node scenario is ten times
-# slower in a debug build. Fails when any seed fails; each failure prints its replay command.
+# (363 in all, Simulations/README.md), then fresh seeds from a random start. Runs the release
+# build: the 1,000-node scenario is ten times slower in a debug build. Fails when any seed fails; each failure prints its replay command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,27 @@ for scenario in line-3 random-50-loss partition-heal crash-churn dead-detection-
     failed=1
   fi
 done
+
+# Fresh seeds: the fixed ranges above re-check what passed before; every run also explores seeds
+# no run has tried, from a random start printed here (SIM_FRESH_START=N replays the same ones;
+# SIM_FRESH_SEEDS=0 skips them). The 1,000-node scenario, the slow one, gets one.
+fresh=${SIM_FRESH_SEEDS:-10}
+if (( fresh > 0 )); then
+  start=${SIM_FRESH_START:-$(( (RANDOM << 15 | RANDOM) + 1000000 ))}
+  echo "== fresh seeds: $fresh per scenario from $start (replay: SIM_FRESH_START=$start bash scripts/test-simulations.sh)"
+  for scenario in line-3 random-50-loss partition-heal crash-churn dead-detection-loss random-1000 \
+                  team-partition team-claims team-crash team-pairing; do
+    n=$fresh
+    [[ $scenario == random-1000 ]] && n=1
+    if ! "$elohim" sim run "Simulations/$scenario.json" --seeds "$start..$((start + n - 1))" > "/tmp/elohim-fresh-$scenario.log" 2>&1; then
+      echo "fresh seeds FAILED in $scenario:"; grep -vE "^ " "/tmp/elohim-fresh-$scenario.log" | grep -v " pass " | head -20
+      failed=1
+    else
+      echo "$scenario: $(tail -1 "/tmp/elohim-fresh-$scenario.log")"
+    fi
+    rm -f "/tmp/elohim-fresh-$scenario.log"
+  done
+fi
 
 # Every scenario file must be in the list above.
 for file in Simulations/*.json; do
