@@ -113,6 +113,8 @@ let package = Package(
         // The data engine (issue 19): DuckDB as a supervised child process, JSON to XLSX with
         // libxlsxwriter. Foundation and the shim only, so `swift build --target DataEngine` is quick.
         .target(name: "DataEngine", dependencies: ["CXlsxWriter"]),
+        // Terminals (issue 22): the pure cores (scrollback ring, session table, workspace paths). Foundation only.
+        .target(name: "Terminal"),
         .target(
             name: "HTTPAPI",
             dependencies: [
@@ -165,5 +167,6 @@ let package = Package(
         ),
         .testTarget(name: "ElohimCLITests", dependencies: ["ElohimCLI", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DataEngineTests", dependencies: ["DataEngine"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
     ]
 )
