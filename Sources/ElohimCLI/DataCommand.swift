@@ -52,7 +52,8 @@ struct EngineOptions: ParsableArguments {
         limits.timeoutSeconds = timeout
         limits.memoryLimitMiB = memoryLimit
         do {
-            return SQLEngine(install: try DuckDBInstall.locate(environment: environment), folder: folder, limits: limits)
+            return SQLEngine(install: try DuckDBInstall.locate(environment: environment), folder: folder, limits: limits,
+                             readerCache: ReaderCache.forUser(environment: environment))
         } catch { throw fail("\(error)") }
     }
 }

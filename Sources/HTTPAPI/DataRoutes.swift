@@ -217,7 +217,7 @@ struct DataRoutes: Sendable {
             cached = found
             return found
         }
-        return SQLEngine(install: found, folder: store.scratch)
+        return SQLEngine(install: found, folder: store.scratch, readerCache: ReaderCache(folder: store.readerCache))
     }
 
     /// The caller's folder name: an account's ID, or `operator` for the node's operator.

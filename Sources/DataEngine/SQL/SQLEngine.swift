@@ -43,11 +43,15 @@ public struct SQLEngine: Sendable {
     /// when it ends.
     public let folder: String
     public var limits: Limits
+    /// Where CSV and TSV files' sniffed readers are kept (`PinnedCSVReader`); nil: every query
+    /// sniffs its files again.
+    public var readerCache: ReaderCache?
 
-    public init(install: DuckDBInstall, folder: String, limits: Limits = Limits()) {
+    public init(install: DuckDBInstall, folder: String, limits: Limits = Limits(), readerCache: ReaderCache? = nil) {
         self.install = install
         self.folder = folder
         self.limits = limits
+        self.readerCache = readerCache
     }
 
     /// Runs `sql` (one SELECT, WITH, FROM-first, VALUES, DESCRIBE or SUMMARIZE statement) over
@@ -106,6 +110,8 @@ public struct SQLEngine: Sendable {
         static let columns = "@@ELOHIM-COLUMNS@@"
         static let rows = "@@ELOHIM-ROWS@@"
         static let end = "@@ELOHIM-END@@"
+        /// Followed by the dataset's number and `@@`.
+        static let sniff = "@@ELOHIM-SNIFF-"
     }
 
     /// Checks the SQL text before it goes anywhere: not empty, not too long, no NUL.
@@ -155,9 +161,24 @@ public struct SQLEngine: Sendable {
             "SET enable_external_access = false;",
             "SET lock_configuration = true;",
         ]
-        for d in datasets { lines.append("CREATE VIEW \(d.quotedTable) AS FROM \(d.reader);") }
+        // CSV and TSV files read as their pinned reader says, when this version of the file has
+        // one; the others are sniffed once more at the end, so the next query has it.
+        var toSniff: [(dataset: Dataset, identity: FileIdentity)] = []
+        for d in datasets {
+            var reader = d.reader
+            if let cache = readerCache, d.format == .csv || d.format == .tsv, let identity = FileIdentity(path: d.path) {
+                if let pinned = cache.reader(for: d, identity: identity) { reader = pinned.tableFunction }
+                else { toSniff.append((d, identity)) }
+            }
+            lines.append("CREATE VIEW \(d.quotedTable) AS FROM \(reader);")
+        }
         lines.append(".mode json")
         lines += body
+        let sniffMarkers = toSniff.indices.map { "\(Marker.sniff)\($0)@@" }
+        for (marker, item) in zip(sniffMarkers, toSniff) {
+            lines.append(".print \(marker)")
+            lines.append(PinnedCSVReader.sniffQuery(for: item.dataset))
+        }
         lines.append(".print \(Marker.end)")
         let script = (runFolder as NSString).appendingPathComponent("script.sql")
         // Written plainly: createFile(atPath:contents:) would fsync a file that lives for one query.
@@ -177,7 +198,16 @@ public struct SQLEngine: Sendable {
         guard outcome.status == 0 else {
             throw explain(stderr: outcome.stderr, status: outcome.status, signaled: outcome.signaled, datasets: datasets)
         }
-        return try Self.split(outcome.stdout, markers: markers)
+        let sections = try Self.split(outcome.stdout, markers: markers + sniffMarkers)
+        if let cache = readerCache {
+            for (item, answer) in zip(toSniff, sections.suffix(toSniff.count)) {
+                // Kept only when the file did not change while it was read.
+                guard FileIdentity(path: item.dataset.path) == item.identity,
+                      let pinned = PinnedCSVReader(sniffed: answer, path: item.dataset.path, identity: item.identity) else { continue }
+                cache.store(pinned)
+            }
+        }
+        return Array(sections.prefix(markers.count))
     }
 
     /// Splits DuckDB's output at the marker lines; a missing one means the run was cut short.

@@ -36,6 +36,9 @@ public final class DatasetStore: Sendable {
     /// The engine's scratch folder (each query's spill files go under it).
     public var scratch: String { (root as NSString).appendingPathComponent("scratch") }
 
+    /// Where the engine keeps the sniffed readers of the datasets' CSV and TSV files.
+    public var readerCache: String { (root as NSString).appendingPathComponent("readers") }
+
     /// An account's folder; `account` is an account ID or `operator`.
     public func accountFolder(_ account: String) throws -> String {
         guard !account.isEmpty, account.count <= 128, account.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
