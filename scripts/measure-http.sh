@@ -11,7 +11,7 @@ CONNS=${CONNS:-32}
 command -v wrk >/dev/null || { echo "wrk is missing: make deps installs it"; exit 1; }
 [[ -x .venv/bin/python ]] || { echo ".venv is missing: run make venv"; exit 1; }
 .venv/bin/pip install --quiet -r Benchmarks/http/requirements.txt
-swift build -c release --product elohim >/dev/null
+swift build -c release --product elohim --static-swift-stdlib >/dev/null
 WORK=$(mktemp -d /tmp/elohim-http.XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"' EXIT

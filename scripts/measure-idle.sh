@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WINDOW=${1:-60}
 ELOHIM=${ELOHIM:-.build/release/elohim}
-[[ -x $ELOHIM ]] || swift build -c release --product elohim >/dev/null
+[[ -x $ELOHIM ]] || swift build -c release --product elohim --static-swift-stdlib >/dev/null
 WORK=$(mktemp -d /tmp/elohim-idle.XXXXXX)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }

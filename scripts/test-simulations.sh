@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-swift build -c release --product elohim
+# The Swift runtime and Foundation linked in (--static-swift-stdlib): every elohim command starts
+# ~6 ms sooner without the dynamic loader resolving them (README, "Data engine").
+swift build -c release --product elohim --static-swift-stdlib
 elohim=.build/release/elohim
 
 declare -A seeds=(
