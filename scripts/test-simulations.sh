@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The simulation suite: every scenario in Simulations/ over its seeds
-# (363 in all, Simulations/README.md), then fresh seeds from a random start. Runs the release
+# (383 in all, Simulations/README.md), then fresh seeds from a random start. Runs the release
 # build: the 1,000-node scenario is ten times slower in a debug build. Fails when any seed fails; each failure prints its replay command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +21,12 @@ declare -A seeds=(
   [team-claims]=1..30
   [team-crash]=1..30
   [team-pairing]=1..30
+  [long-partition]=1..20
 )
 
 failed=0
 for scenario in line-3 random-50-loss partition-heal crash-churn dead-detection-loss random-1000 \
-                team-partition team-claims team-crash team-pairing; do
+                team-partition team-claims team-crash team-pairing long-partition; do
   echo "== $scenario (seeds ${seeds[$scenario]})"
   if ! "$elohim" sim run "Simulations/$scenario.json" --seeds "${seeds[$scenario]}"; then
     failed=1
@@ -40,7 +41,7 @@ if (( fresh > 0 )); then
   start=${SIM_FRESH_START:-$(( (RANDOM << 15 | RANDOM) + 1000000 ))}
   echo "== fresh seeds: $fresh per scenario from $start (replay: SIM_FRESH_START=$start bash scripts/test-simulations.sh)"
   for scenario in line-3 random-50-loss partition-heal crash-churn dead-detection-loss random-1000 \
-                  team-partition team-claims team-crash team-pairing; do
+                  team-partition team-claims team-crash team-pairing long-partition; do
     n=$fresh
     [[ $scenario == random-1000 ]] && n=1
     if ! "$elohim" sim run "Simulations/$scenario.json" --seeds "$start..$((start + n - 1))" > "/tmp/elohim-fresh-$scenario.log" 2>&1; then

@@ -55,23 +55,31 @@ public struct AgedCache<Key: Hashable, Value> {
     public func insertedAt(_ key: Key) -> Instant? { entries[key]?.at }
 
     /// Inserts `key` unless present. Returns false (and changes nothing) when it was present.
+    /// `evicted` hears every entry that leaves to make room or because it aged out, oldest first.
     @discardableResult
-    public mutating func insert(_ key: Key, _ value: Value, at now: Instant) -> Bool {
+    public mutating func insert(_ key: Key, _ value: Value, at now: Instant,
+                                evicted: (Key, Value) -> Void = { _, _ in }) -> Bool {
         guard entries[key] == nil else { return false }
-        expire(at: now)
+        expire(at: now, evicted: evicted)
         while entries.count >= capacity, let oldest = order.popFirst() {
-            if entries.removeValue(forKey: oldest.key) != nil { evictedForCapacity += 1 }
+            if let gone = entries.removeValue(forKey: oldest.key) {
+                evictedForCapacity += 1
+                evicted(oldest.key, gone.value)
+            }
         }
         entries[key] = Entry(value: value, at: now)
         order.append((key, now))
         return true
     }
 
-    /// Drops entries older than `maxAge`.
-    public mutating func expire(at now: Instant) {
+    /// Drops entries older than `maxAge`, telling `evicted` of each, oldest first.
+    public mutating func expire(at now: Instant, evicted: (Key, Value) -> Void = { _, _ in }) {
         while let first = order.first, now - first.at >= maxAge {
             order.removeFirst()
-            if entries.removeValue(forKey: first.key) != nil { evictedForAge += 1 }
+            if let gone = entries.removeValue(forKey: first.key) {
+                evictedForAge += 1
+                evicted(first.key, gone.value)
+            }
         }
     }
 

@@ -16,6 +16,9 @@ public struct GossipConfiguration: Sendable, Equatable {
     public var seenCapacity = 100_000
     /// …each for at most this long.
     public var seenMaxAge: Duration = .seconds(120)
+    /// Origins for which the router remembers the highest broadcast it has forgotten, to refuse
+    /// older copies that come back after the seen-cache let them go (`ForgottenFloors`).
+    public var forgottenOriginsCapacity = 100_000
     /// Recent messages whose bytes are kept to answer GRAFT and WANT (entries); they also age
     /// out after `seenMaxAge`.
     public var storeCapacity = 10_000
@@ -68,6 +71,9 @@ public struct GossipCounters: Sendable, Equatable, Codable {
     public var treeAdvertsSent = 0
     /// Messages pushed again because a copy with more TTL arrived after the first.
     public var reachExtensions = 0
+    /// Copies refused because their origin's later broadcast was already forgotten (also
+    /// counted in `duplicatesDropped`).
+    public var forgottenRefused = 0
 
     public init() {}
 }

@@ -5,7 +5,8 @@ import Wire
 ///
 /// Rules it keeps (PROTOCOL.md section 5):
 /// - a message is delivered at most once per node: its ID enters the seen-cache before the
-///   delivery effect, and the seen-cache is bounded by entries and age;
+///   delivery effect, and the seen-cache is bounded by entries and age; once it lets a message
+///   go, that message and every older one of its origin are refused (`ForgottenFloors`);
 /// - a copy never travels more hops than its origin's TTL: a copy received with `ttl` 1 is
 ///   delivered but neither forwarded nor announced, and repairs carry the remaining TTL;
 /// - every node within TTL hops of the origin (by the shortest path) is reached, whatever order
@@ -60,8 +61,17 @@ public struct GossipRouter: Sendable {
     var neighbours = PeerTable<Neighbour>()
     /// Announcements waiting in all neighbours' queues.
     var pendingTotal = 0
-    /// Message ID → hops of the best copy this node has had.
-    var seen: AgedCache<MessageID, UInt32>
+    struct Seen: Sendable {
+        /// Hops of the best copy this node has had (0 for a copy refused as forgotten).
+        var hops: UInt32
+        var origin: NodeID
+        var seq: UInt64
+    }
+
+    /// Message ID → the best copy this node has had, and whose it was.
+    var seen: AgedCache<MessageID, Seen>
+    /// What the seen-cache let go, per origin.
+    var forgotten: ForgottenFloors
     var store: AgedCache<MessageID, Stored>
     var missing: [MessageID: Missing] = [:]
     /// Deadlines of `missing`, in the order they fall due (all are `now + announcementWait`).
@@ -92,13 +102,14 @@ public struct GossipRouter: Sendable {
         self.nextSeq = nextBroadcastSeq
         self.tree = TreeAdvert(root: me, distance: 0, parent: nil)
         seen = AgedCache(capacity: configuration.seenCapacity, maxAge: configuration.seenMaxAge)
+        forgotten = ForgottenFloors(capacity: configuration.forgottenOriginsCapacity)
         store = AgedCache(capacity: configuration.storeCapacity, maxAge: configuration.seenMaxAge)
         // Restored copies are stored as already past `handOverAge`: the gap a restart leaves
         // is anti-entropy's to fill (see `recentAnnouncements`), not a flood of old copies.
         let restoredAt = now - configuration.handOverAge
         for frame in restoredMessages.suffix(configuration.seenCapacity) {
             let id = frame.id
-            seen.insert(id, frame.hops, at: now)
+            seen.insert(id, Seen(hops: frame.hops, origin: frame.origin, seq: frame.seq), at: now)
             if frame.ttl >= 1 { store.insert(id, Stored(onward: frame, holders: []), at: restoredAt) }
         }
     }
@@ -116,6 +127,8 @@ public struct GossipRouter: Sendable {
     }
     public func isReachable(_ peer: NodeID) -> Bool { neighbours[peer]?.reachable ?? false }
     public func hasSeen(_ id: MessageID) -> Bool { seen.contains(id) }
+    /// Origins with a forgotten floor.
+    public var forgottenOriginCount: Int { forgotten.count }
 
     /// The earliest instant at which `timer` has work to do.
     public var nextDeadline: Instant? {
@@ -193,7 +206,7 @@ public struct GossipRouter: Sendable {
         let id = frame.id
         counters.broadcastsOriginated += 1
         effects.append(.persist(.message(frame)))
-        remember(id, hops: 0, at: now, effects: &effects)
+        remember(id, Seen(hops: 0, origin: me, seq: frame.seq), at: now, effects: &effects)
         storeForRepair(id, Stored(onward: frame, holders: []), at: now, effects: &effects)
         push(frame, id: id, except: nil, at: now, effects: &effects)
     }
@@ -235,7 +248,17 @@ public struct GossipRouter: Sendable {
             extendReach(onward, id: id, from: peer, at: now, effects: &effects)
             return
         }
-        remember(id, hops: onward.hops, at: now, effects: &effects)
+        if forgotten.isForgotten(origin: frame.origin, seq: frame.seq) {
+            // Older than what the seen-cache already let go: it may have been delivered here.
+            // Remembered (hops 0: never a reason to push on), so announcements of it are not
+            // answered with requests while its holders keep it.
+            counters.duplicatesDropped += 1
+            counters.forgottenRefused += 1
+            remember(id, Seen(hops: 0, origin: frame.origin, seq: frame.seq), at: now, effects: &effects)
+            missing.removeValue(forKey: id)
+            return
+        }
+        remember(id, Seen(hops: onward.hops, origin: frame.origin, seq: frame.seq), at: now, effects: &effects)
         missing.removeValue(forKey: id)
         counters.delivered += 1
         effects.append(.persist(.message(onward)))
@@ -254,14 +277,14 @@ public struct GossipRouter: Sendable {
     /// own copies arrive first, which spares most of these pushes.
     private mutating func extendReach(_ onward: GossipFrame, id: MessageID, from peer: NodeID, at now: Instant,
                                       effects: inout [MeshEffect]) {
-        guard onward.ttl >= 1, let hops = seen[id], onward.hops < hops else { return }
+        guard onward.ttl >= 1, let hops = seen[id]?.hops, onward.hops < hops else { return }
         if store.contains(id) {
             store.update(id) { $0.onward = onward }
         } else {
             storeForRepair(id, Stored(onward: onward, holders: [Holder(peer: peer, hops: onward.hops - 1)]), at: now,
                            effects: &effects)
         }
-        seen[id] = onward.hops
+        seen.update(id) { $0.hops = onward.hops }
         if extensions.count < configuration.storeCapacity {
             extensions.append((now + configuration.lazyFlushInterval, id, peer))
         } else {
@@ -290,7 +313,9 @@ public struct GossipRouter: Sendable {
         if let first = missingQueue.first, first.deadline <= now { requestMissing(at: now, effects: &effects) }
         if let due = treeAdvertDue, due <= now { refreshTreeAdverts(at: now, effects: &effects) }
         if let due = repairDue, due <= now {
-            seen.expire(at: now)
+            var gone: [Seen] = []
+            seen.expire(at: now) { _, g in gone.append(g) }
+            for g in gone { noteForgotten(g, effects: &effects) }
             store.expire(at: now)
             let reachable = neighbours.indices.filter { neighbours.values[$0].reachable }.map { neighbours.ids[$0] }
             if let peer = reachable.randomElement(using: &rng) { sendDigest(to: peer, evenIfEmpty: false, at: now, effects: &effects) }
@@ -328,13 +353,22 @@ public struct GossipRouter: Sendable {
 
     // MARK: Bookkeeping
 
-    mutating func remember(_ id: MessageID, hops: UInt32, at now: Instant, effects: inout [MeshEffect]) {
+    mutating func remember(_ id: MessageID, _ entry: Seen, at now: Instant, effects: inout [MeshEffect]) {
         let before = seen.evictedForCapacity
-        seen.insert(id, hops, at: now)
+        var gone: [Seen] = []
+        seen.insert(id, entry, at: now) { _, g in gone.append(g) }
+        for g in gone { noteForgotten(g, effects: &effects) }
         if seen.evictedForCapacity > before {
             counters.limitHits += 1
             effects.append(.limitReached(.seenCacheEntries))
         }
+    }
+
+    /// A seen-cache entry left: its origin's floor rises to it.
+    mutating func noteForgotten(_ entry: Seen, effects: inout [MeshEffect]) {
+        guard entry.origin != me, !forgotten.forgot(origin: entry.origin, seq: entry.seq) else { return }
+        counters.limitHits += 1
+        effects.append(.limitReached(.forgottenOrigins))
     }
 
     mutating func storeForRepair(_ id: MessageID, _ stored: Stored, at now: Instant, effects: inout [MeshEffect]) {

@@ -119,6 +119,8 @@ public enum MeshLimit: String, Sendable, Equatable, CaseIterable, CustomStringCo
     case teams = "teams"
     case orphanOps = "orphan-ops"
     case wantedChunks = "wanted-chunks"
+    /// Origins whose forgotten broadcasts the router tracks (`ForgottenFloors`).
+    case forgottenOrigins = "forgotten-origins"
 
     public var description: String { rawValue }
 }
