@@ -1,3 +1,4 @@
+import DequeModule
 import Replicas
 import Sodium
 import Wire
@@ -18,8 +19,12 @@ public struct ReplicationConfiguration: Sendable, Equatable {
     public var maxBatchBytesDecompressed = 4 << 20
     /// Teams a node keeps.
     public var maxTeams = 64
-    /// Ops of teams whose creating op has not arrived yet, kept until it does.
+    /// Ops of teams whose creating op has not arrived yet, kept until it does, at most this
+    /// many: when full, the oldest goes to make room (anti-entropy brings it again once the
+    /// team is held).
     public var maxOrphanOps = 10_000
+    /// …and at most this long (wall clock, ms): a stranger's junk does not outlive its welcome.
+    public var orphanMaxAgeMs: UInt64 = 10 * 60 * 1000
     public var replicaLimits = TeamReplica.Limits()
 
     public init() {}
@@ -42,6 +47,9 @@ public struct ReplicationCounters: Sendable, Equatable, Codable {
     public var syncOpBytesLogged = 0
     public var badBatches = 0
     public var unknownTeamOps = 0
+    /// Orphan ops let go: older than `orphanMaxAgeMs`, or the oldest when the room was full.
+    public var orphansExpired = 0
+    public var orphansEvicted = 0
     public var teamsRefused = 0
     /// Ops refused because they are dated more than `HybridLogicalClock.maxLeadMs` ahead of
     /// this node's wall clock (offered again by sync once it has caught up).
@@ -103,6 +111,8 @@ public struct Replication: Sendable {
     /// Ops that arrived before their team's creating op, by team, oldest first.
     private var orphans: [TeamID: [SignedOp]] = [:]
     private var orphanCount = 0
+    /// Every orphan kept, in arrival order, with its arrival time (wall ms): for age and room.
+    private var orphanOrder = Deque<(team: TeamID, op: OpID, atMs: UInt64)>()
     private var syncDue: Instant?
     /// One pull at a time per team, so the same ops do not arrive from two peers at once: the
     /// peer being synced with, and the peers waiting their turn, each with the vector it
@@ -232,28 +242,69 @@ public struct Replication: Sendable {
         let team = op.body.team ?? op.id
         if replicas[team] == nil {
             guard op.body.team == nil else {
-                keepOrphan(op, team: team, effects: &effects)
+                keepOrphan(op, team: team, wallMs: wallMs, effects: &effects)
                 return true
             }
             guard adopt(genesis: op, effects: &effects) else { return true }
-            let waiting = orphans.removeValue(forKey: team) ?? []
-            orphanCount -= waiting.count
-            ingest(waiting, team: team, effects: &effects)
+            ingest(takeOrphans(of: team), team: team, effects: &effects)
             return true
         }
         ingest([op], team: team, effects: &effects)
         return true
     }
 
-    private mutating func keepOrphan(_ op: SignedOp, team: TeamID, effects: inout [MeshEffect]) {
-        guard orphanCount < configuration.maxOrphanOps else {
+    private mutating func keepOrphan(_ op: SignedOp, team: TeamID, wallMs: UInt64, effects: inout [MeshEffect]) {
+        expireOrphans(wallMs: wallMs)
+        guard configuration.maxOrphanOps > 0 else {
             counters.unknownTeamOps += 1
             effects.append(.limitReached(.orphanOps))
             return
         }
+        if orphanCount >= configuration.maxOrphanOps {
+            // Full: the oldest makes room, so a flood of junk cannot keep a real team's early
+            // ops out for good.
+            counters.orphansEvicted += dropOldestOrphan() ? 1 : 0
+            effects.append(.limitReached(.orphanOps))
+        }
         orphans[team, default: []].append(op)
         orphanCount += 1
+        orphanOrder.append((team, op.id, wallMs))
     }
+
+    /// Lets go of orphans older than `orphanMaxAgeMs` (by this node's wall clock).
+    private mutating func expireOrphans(wallMs: UInt64) {
+        while let first = orphanOrder.first, wallMs >= first.atMs, wallMs - first.atMs >= configuration.orphanMaxAgeMs {
+            counters.orphansExpired += dropOldestOrphan() ? 1 : 0
+        }
+    }
+
+    /// Drops the orphan at the head of `orphanOrder`; false when it had already left (its
+    /// team arrived).
+    private mutating func dropOldestOrphan() -> Bool {
+        while let first = orphanOrder.popFirst() {
+            guard var list = orphans[first.team], let i = list.firstIndex(where: { $0.id == first.op }) else { continue }
+            list.remove(at: i)
+            orphans[first.team] = list.isEmpty ? nil : list
+            orphanCount -= 1
+            return true
+        }
+        return false
+    }
+
+    /// The orphans of `team`, whose creating op has arrived, oldest first; they leave the room.
+    private mutating func takeOrphans(of team: TeamID) -> [SignedOp] {
+        let waiting = orphans.removeValue(forKey: team) ?? []
+        orphanCount -= waiting.count
+        // Their places in the arrival order are skipped when reached; compact when they
+        // outnumber the living, so the order stays bounded by the room.
+        if orphanOrder.count > 2 * max(1, orphanCount) + 64 {
+            orphanOrder = Deque(orphanOrder.filter { orphans[$0.team] != nil })
+        }
+        return waiting
+    }
+
+    /// Orphan ops kept now (tests, footprint).
+    public var orphanOpCount: Int { orphanCount }
 
     /// Starts a replica from a team's creating op and persists that op.
     private mutating func adopt(genesis: SignedOp, effects: inout [MeshEffect]) -> Bool {
@@ -340,9 +391,7 @@ public struct Replication: Sendable {
             }
             guard adopt(genesis: genesis, effects: &effects) else { return more }
             counters.syncOpBytesLogged += genesis.size
-            let waiting = orphans.removeValue(forKey: team) ?? []
-            orphanCount -= waiting.count
-            incoming += waiting
+            incoming += takeOrphans(of: team)
         }
         let logged = ingest(incoming, team: team, effects: &effects)
         counters.syncOpBytesLogged += logged.reduce(0) { $0 + $1.size }
