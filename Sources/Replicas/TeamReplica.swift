@@ -16,6 +16,11 @@ public struct TeamReplica: Sendable {
     public struct Limits: Sendable, Equatable {
         /// Ops held back behind a sequence gap.
         public var maxHeldOps = 10_000
+        /// An op is held only when its sequence number is at most this far past what the log
+        /// has from its author: one author (a stranger, or a member signing far ahead) cannot
+        /// fill the room every author's gaps share; ops further ahead are refused and come
+        /// back through sync, in order.
+        public var maxHeldAhead: UInt64 = 1_000
         /// Ops in the log; beyond it new ops are refused (counted).
         public var maxOps = 2_000_000
         /// Ops between checkpoints, and checkpoints kept (the most recent ones).
@@ -140,6 +145,10 @@ public struct TeamReplica: Sendable {
             if held[author]?[seq] != nil {
                 counters.duplicates += 1
                 return .duplicate
+            }
+            guard seq - have <= limits.maxHeldAhead else {
+                counters.heldDropped += 1
+                return .refused("sequence number \(seq) is more than \(limits.maxHeldAhead) ahead of \(author.short)'s \(have) held here")
             }
             guard heldCount < limits.maxHeldOps else {
                 counters.heldDropped += 1

@@ -82,6 +82,30 @@ import Wire
         #expect(r.vector[founder] == later.map(\.body.seq).max())
     }
 
+    /// Issue 15: one author's ops far ahead of its log cannot fill the room every author's
+    /// gaps share; they are refused (sync brings them in order), and what is held is released.
+    @Test func anAuthorCanHoldOnlyOpsNearItsLog() throws {
+        var f = TeamFixture()
+        for i in 0..<12 { _ = f.write(0, .renameTeam(name: "n\(i)"), at: 3000 + UInt64(i)) }
+        let founder = f.genesis.author
+        let ops = f.replica.log.dropFirst().filter { $0.author == founder }
+        var limits = TeamReplica.Limits()
+        limits.maxHeldAhead = 4
+        var r = try TeamReplica(genesis: f.genesis, limits: limits)
+        let have = r.vector[founder]
+        let ahead = Array(ops.filter { $0.body.seq >= have + 2 })
+        let report = r.ingest(ahead)
+        let held = report.admissions.filter { $0.1 == .held }.count
+        #expect(held == 3, "only seq have+2 ... have+4 are held")
+        #expect(r.heldOpCount == 3)
+        #expect(r.counters.heldDropped == ahead.count - 3)
+        _ = r.ingest(ops.filter { $0.body.seq == have + 1 })
+        #expect(r.heldOpCount == 0)
+        #expect(r.vector[founder] == have + 4)
+        _ = r.ingest(Array(ops))
+        #expect(r.vector[founder] == ops.map(\.body.seq).max())
+    }
+
     @Test func equivocationIsRefused() throws {
         var f = TeamFixture()
         let a = f.authors[1].write(.renameTeam(name: "a"), in: f.replica, wallMs: 3000)
