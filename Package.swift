@@ -100,6 +100,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "MeshNode",
+                "Terminal",
                 "Sodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -113,12 +114,14 @@ let package = Package(
         // The data engine (issue 19): DuckDB as a supervised child process, JSON to XLSX with
         // libxlsxwriter. Foundation and the shim only, so `swift build --target DataEngine` is quick.
         .target(name: "DataEngine", dependencies: ["CXlsxWriter"]),
-        // Terminals (issue 22): the pure cores (scrollback ring, session table, workspace paths). Foundation only.
+        // Terminals (issue 22): the pure cores (scrollback ring, session table, workspace paths, outbound
+        // queue) and the process shell under forkpty. Foundation only; Services and HTTPAPI use it.
         .target(name: "Terminal"),
         .target(
             name: "HTTPAPI",
             dependencies: [
                 "DataEngine",
+                "Terminal",
                 "MeshNode",
                 "Services",
                 "Sodium",

@@ -96,7 +96,16 @@ struct NodeRunCommand: AsyncParsableCommand {
         valueName: "n"))
     var rateLimit: Int = 100
 
+    @Option(name: .customLong("workspace"), help: ArgumentHelp(
+        "The folder terminals start in and the editor's files live in (default: workspace in the data folder, made when missing).",
+        valueName: "dir"))
+    var workspace: String?
+
+    @Option(name: .customLong("terminals"), help: "on: terminals and the workspace editor for holders of terminal.use (the founder and Super Admins unless granted); off: none.")
+    var terminals: String = "on"
+
     func validate() throws {
+        guard ["on", "off"].contains(terminals) else { throw ValidationError("--terminals must be on or off; got '\(terminals)'") }
         guard (0...1_000_000).contains(rateLimit) else { throw ValidationError("--rate-limit must be 0 (off) to 1000000; got \(rateLimit)") }
         do { _ = try HostPort(parsing: http) } catch { throw ValidationError("--http: \(error)") }
         do { _ = try HostPort(parsing: listen) } catch { throw ValidationError("--listen: \(error)") }
@@ -172,8 +181,16 @@ struct NodeRunCommand: AsyncParsableCommand {
         }
         do { services = try await NodeServices(node: node, limits: limits) } catch { throw fail("cannot start the local services: \(error)") }
         await banner.setup(services.setupLinkSecret)
+        var terminalService: TerminalService?
+        if terminals == "on" {
+            let folder = workspace ?? (node.folder.url.path as NSString).appendingPathComponent("workspace")
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw fail("cannot make the workspace folder \(folder): \(error.localizedDescription) (give another with --workspace, or --terminals off)")
+            }
+            terminalService = TerminalService(workspace: folder, services: services)
+        }
         let app = buildApplication(node: node, services: services, transport: transport, trust: trust, address: httpAddress,
-                                   options: httpOptions, web: web, logger: logger) { bound in
+                                   options: httpOptions, web: web, terminals: terminalService, logger: logger) { bound in
             await banner.http(bound)
         }
         do {

@@ -24,6 +24,7 @@ public struct HTTPOptions: Sendable, Equatable {
 ///   - node: the running node; the API is a thin adapter over it.
 ///   - address: where to listen (`127.0.0.1:8000` by default; port 0 picks a free port).
 ///   - web: the web page's files, served at `/` (nil: no page; `/` answers a 404 that says how to give one).
+///   - terminals: the node's terminals (nil: `--terminals off`, and their routes answer 404 `terminals_off`).
 ///   - onListening: called once with the address actually bound, for the start banner.
 /// The node runs as one of the application's services, with `services` (the transport) after it:
 /// graceful shutdown stops them in reverse order, the node last, so its database closes after
@@ -36,16 +37,21 @@ public func buildApplication(
     address: HostPort,
     options: HTTPOptions = HTTPOptions(),
     web: WebPage? = nil,
+    terminals: TerminalService? = nil,
     logger: Logger,
     onListening: @escaping @Sendable (HostPort) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(node: node, services: services, transport: transport, trust: trust, options: options, web: web,
-                             logger: logger)
-    let background: [any Service] = transport.map { [$0] } ?? []
+                             terminals: terminals, logger: logger)
+    let background: [any Service] = (transport.map { [$0] } ?? []) + (terminals.map { [TerminalSweeper(terminals: $0)] } ?? [])
     let events = EventsEndpoint(services: services, hub: EventHub(node: node), origins: options.origins)
+    let attach = TerminalAttachEndpoint(services: services, terminals: terminals, origins: options.origins)
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade { request, _, logger in await events.shouldUpgrade(request, logger: logger) },
+        server: .http1WebSocketUpgrade { request, _, logger in
+            if TerminalAttachEndpoint.sessionID(request.path) != nil { return await attach.shouldUpgrade(request, logger: logger) }
+            return await events.shouldUpgrade(request, logger: logger)
+        },
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "elohim/\(ElohimVersion.current)"),
         services: [node] + background,
         onServerRunning: { channel in
@@ -64,14 +70,16 @@ public func buildApplication(
 /// denials; a mutation it cannot record is refused), the rate limits, then what each route
 /// declares it needs (RouteRequirements: a caller, the founder, a permission).
 public func buildRouter(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
-                        options: HTTPOptions = HTTPOptions(), web: WebPage? = nil,
+                        options: HTTPOptions = HTTPOptions(), web: WebPage? = nil, terminals: TerminalService? = nil,
                         logger: Logger = Logger(label: "elohim.http")) -> Router<APIRequestContext> {
-    buildRoutes(node: node, services: services, transport: transport, trust: trust, options: options, web: web, logger: logger).router
+    buildRoutes(node: node, services: services, transport: transport, trust: trust, options: options, web: web, terminals: terminals,
+                logger: logger).router
 }
 
 /// The router and the list of its routes (`METHOD /path`), for the spec conformance test.
 func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil, trust: TrustStore? = nil,
-                 options: HTTPOptions = HTTPOptions(), web: WebPage? = nil, logger: Logger = Logger(label: "elohim.http"))
+                 options: HTTPOptions = HTTPOptions(), web: WebPage? = nil, terminals: TerminalService? = nil,
+                 logger: Logger = Logger(label: "elohim.http"))
     -> (router: Router<APIRequestContext>, routes: [String]) {
     let router = Router(context: APIRequestContext.self)
     let metrics = NodeMetrics()
@@ -96,5 +104,7 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     EventsRoute().register(on: table)
     VaultRoutes(node: node, services: services).register(on: table)
     DataRoutes(folder: node.folder.url.path, clock: services.clock).register(on: table)
+    TerminalRoutes(terminals: terminals).register(on: table)
+    WorkspaceFileRoutes(terminals: terminals).register(on: table)
     return (router, table.routes)
 }

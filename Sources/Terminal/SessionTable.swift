@@ -48,6 +48,9 @@ public struct SessionTable: Sendable {
         return e
     }
 
+    /// `id` whoever owns it (for the node's own bookkeeping, never for a client's request).
+    public func entry(_ id: String) -> Entry? { entries[id] }
+
     /// The sessions of `owner`, oldest first.
     public func sessions(of owner: String) -> [Entry] {
         entries.values.filter { $0.owner == owner }.sorted { ($0.startedMs, $0.id) < ($1.startedMs, $1.id) }

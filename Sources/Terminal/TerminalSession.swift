@@ -7,10 +7,10 @@
 /// waits for that client (so memory stays bounded and no byte is lost to a slow client; the
 /// process itself is then slowed by its terminal). Bytes in and out are counted for the audit.
 public actor TerminalSession {
-    public let id: String
-    public let command: [String]
-    public let startedMs: UInt64
-    public let queueLimit: Int
+    public nonisolated let id: String
+    public nonisolated let command: [String]
+    public nonisolated let startedMs: UInt64
+    public nonisolated let queueLimit: Int
     private let pty: PTYProcess
     private var ring: ScrollbackRing
     private var clients: [Int: Client] = [:]
@@ -39,7 +39,7 @@ public actor TerminalSession {
         Task { await self.pump(); await onExit(self) }
     }
 
-    public var pid: Int32 { pty.pid }
+    public nonisolated var pid: Int32 { pty.pid }
     public var attachedClients: Int { clients.count }
     public var hasExited: Bool { finished }
     /// Bytes of output dropped from the scrollback since the start (a replay is partial when > 0).

@@ -69,6 +69,13 @@ enum RouteRequirements {
         "POST /api/v1/data/export": .caller,
         "GET /api/v1/data/history": .caller,
         "POST /api/v1/data/json2xlsx": .caller,
+        // Terminals and the workspace's files: a shell on the node's machine (issue 22).
+        "POST /api/v1/terminal/sessions": .anyTeam(.terminalUse),
+        "GET /api/v1/terminal/sessions": .anyTeam(.terminalUse),
+        "DELETE /api/v1/terminal/sessions/{id}": .anyTeam(.terminalUse),
+        "GET /api/v1/terminal/sessions/{id}/attach": .anyTeam(.terminalUse),
+        "GET /api/v1/workspace/files/{path}": .anyTeam(.terminalUse),
+        "PUT /api/v1/workspace/files/{path}": .anyTeam(.terminalUse),
         "GET /api/v1/permission-profiles": .founder,
         "PUT /api/v1/permission-profiles/{name}": .founder,
     ]

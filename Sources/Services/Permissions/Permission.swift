@@ -20,6 +20,10 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     /// Invite to the team and change who may do what in it.
     case teamManage = "team.manage"
     case auditRead = "audit.read"
+    /// Open terminals (a shell on the node's machine) and edit the workspace's files. Node-wide:
+    /// held through any team. Only the founder and Super Admins hold it unless it is granted;
+    /// a team Admin does not get it with the role (a shell is more than a team's data).
+    case terminalUse = "terminal.use"
 
     public enum Kind: Sendable { case boolean, level, scope }
 
@@ -92,7 +96,7 @@ public enum RoleBaseline {
             g[.itemsWork] = .scope(ownOnly: false)
             g[.vaultAccess] = .level(.write)
         case .admin:
-            for p in Permission.allCases { g[p] = .full(p.kind) }
+            for p in Permission.allCases where p != .terminalUse { g[p] = .full(p.kind) }
         case .superAdmin:
             for p in Permission.allCases { g[p] = .full(p.kind) }
         }
