@@ -10,6 +10,8 @@ packages=(
   libzstd-dev          # zstd for sync batches and vault format v1
   zlib1g-dev           # deflate for vault format v2 (what browsers ship) and gzip for the web page
   libjs-marked         # the web page's Markdown renderer (copied into Web/vendor by make web-libs)
+  libjs-xterm          # the page's terminal (issue 22); Debian's 3.8.1 xterm.js is a CommonJS module, not a browser bundle
+  libjs-codemirror     # the page's editor with syntax colouring (issue 22)
   chromium chromium-driver  # the browser tests of the web page (Selenium drives them)
   zstd                 # the reference zstd tool: the browser test stores a format v1 file with it
   libxlsxwriter-dev    # DataEngine: .xlsx files in constant memory (JSON to Excel, query exports)
