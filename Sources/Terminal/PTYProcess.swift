@@ -59,6 +59,9 @@ public final class PTYProcess: @unchecked Sendable {
     private let source: DispatchSourceRead
     private var waiting: CheckedContinuation<Void, Never>?
     private var sourceRunning = false
+    private var waits: UInt64 = 0
+    private var finalDrainDone = false
+    static let exitCheck: DispatchTimeInterval = .milliseconds(200)
 
     /// Starts `argv` (argv[0] looked up in PATH) in `directory` under a new pseudo-terminal of `cols`×`rows`.
     public init(argv: [String], directory: String, cols: Int, rows: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PTYError) {
@@ -124,22 +127,52 @@ public final class PTYProcess: @unchecked Sendable {
     public func read(max: Int = 64 * 1024) async -> [UInt8]? {
         while true {
             var buffer = [UInt8](repeating: 0, count: max)
+            // Reads on while bytes are there (a terminal hands them over about 4 KiB at a time),
+            // so a fast writer costs one wake-up per `max` bytes, not per 4 KiB.
             let (n, err): (Int, Int32) = lock.withLock {
                 guard !closed else { return (0, 0) }
-                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, max) }
-                return (n, errno)
+                var filled = 0
+                while filled < max {
+                    let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, max - filled) }
+                    if n > 0 { filled += n; continue }
+                    if filled > 0 { return (filled, 0) }
+                    return (n, errno)
+                }
+                return (filled, 0)
             }
             if n > 0 { return Array(buffer[..<n]) }
             // 0 or EIO (Linux, once the last holder of the terminal closed it): the end.
             if n == 0 || (err != EAGAIN && err != EINTR) { return nil }
             if err == EINTR { continue }
+            // Nothing to read and the process gone: the end, even when the terminal stays open
+            // (a process forked elsewhere in the node may have inherited its side). One last
+            // drain after a moment picks up what the process wrote just before it exited.
+            if exitStatus() != nil {
+                if finalDrainDone { return nil }
+                finalDrainDone = true
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 lock.withLock {
                     if closed { c.resume(); return }
                     waiting = c
+                    waits &+= 1
+                    let this = waits
                     if !sourceRunning { sourceRunning = true; source.resume() }
+                    // Looks again every `exitCheck` for a process that ended without closing the terminal.
+                    DispatchQueue.global().asyncAfter(deadline: .now() + Self.exitCheck) { [weak self] in self?.timedOut(this) }
                 }
             }
+        }
+    }
+
+    private func timedOut(_ wait: UInt64) {
+        lock.withLock {
+            guard !closed, waits == wait, let c = waiting else { return }
+            if sourceRunning { sourceRunning = false; source.suspend() }
+            waiting = nil
+            c.resume()
         }
     }
 
@@ -176,7 +209,8 @@ public final class PTYProcess: @unchecked Sendable {
 
     /// Sends `signal` to the process's group (the shell and what it runs in the foreground).
     public func signal(_ signal: Int32) {
-        lock.withLock { if status == nil { _ = Glibc.kill(-pid, signal) } }
+        // Right after the start the child may not lead its group yet: then the process alone.
+        lock.withLock { if status == nil, Glibc.kill(-pid, signal) != 0 { _ = Glibc.kill(pid, signal) } }
     }
 
     /// How the process ended, reaping it if it has; nil while it runs.

@@ -216,3 +216,77 @@ import Testing
         }
     }
 }
+
+/// Figures for the README: keystroke echo over the WebSocket, and bulk output with no byte lost.
+/// `ELOHIM_TERMINAL_MB` sets the bulk size (default 8 MB; the README's figure used 100).
+@Suite struct TerminalFiguresTests {
+    /// Written by one WebSocket handler at a time, read after it returned.
+    final class Tally: @unchecked Sendable {
+        var latencies: [Duration] = []
+        var count = 0, peak = 0
+        var tail: [UInt8] = []
+    }
+
+    static func rssKiB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    @Test func keystrokeEchoLatencyAndBulkOutputWithNoByteLost() async throws {
+        let (t, terminals) = try await TerminalRoutesTests.node()
+        let megabytes = Int(ProcessInfo.processInfo.environment["ELOHIM_TERMINAL_MB"] ?? "") ?? 8
+        let total = megabytes * 1_000_000
+        try await TerminalRoutesTests.app(t, terminals).test(.live) { raw in
+            let client = JSONClient(inner: raw)
+            let op = t.operatorHeaders
+            let id = try await TerminalRoutesTests.open(client, op, command: "stty raw; cat")
+            let tally = Tally()
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(client.port!)/api/v1/terminal/sessions/\(id)/attach",
+                                              configuration: .init(additionalHeaders: op), logger: Logger(label: "ws")) { inbound, outbound, _ in
+                var iterator = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                try await Task.sleep(for: .milliseconds(200))  // let stty run
+                for i in 0..<300 {
+                    let key = UInt8(ascii: "a") + UInt8(i % 26)
+                    let started = ContinuousClock.now
+                    try await outbound.write(.binary(ByteBuffer(bytes: [key])))
+                    // Echo (tty) comes back; wait for the key itself.
+                    while let message = try await iterator.next() {
+                        if case let .binary(b) = message, b.readableBytesView.contains(key) { break }
+                    }
+                    tally.latencies.append(ContinuousClock.now - started)
+                }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            _ = try await client.execute(uri: "/api/v1/terminal/sessions/\(id)", method: .delete, headers: op) { $0.status }
+            let latencies = tally.latencies.sorted()
+            let p50 = latencies[latencies.count / 2], p99 = latencies[latencies.count * 99 / 100]
+            print("terminal figures: keystroke echo over the WebSocket p50 \(p50), p99 \(p99) (300 keys, loopback, debug build)")
+            #expect(p99 < .seconds(1))
+
+            // Attached before the output starts: what is written while no client is attached
+            // lives only in the scrollback, which keeps the last 256 KiB.
+            let bulk = try await TerminalRoutesTests.open(client, op, command: "stty raw -echo; sleep 1; head -c \(total) /dev/zero | tr '\\\\0' x; printf END")
+            let before = Self.rssKiB()
+            tally.peak = before
+            let started = ContinuousClock.now
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(client.port!)/api/v1/terminal/sessions/\(bulk)/attach",
+                                              configuration: .init(additionalHeaders: op), logger: Logger(label: "ws")) { inbound, outbound, _ in
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case let .binary(b) = message else { break }  // the exit frame
+                    // Counted, not inspected byte by byte (a debug build's loop would be the figure).
+                    tally.count += b.readableBytes
+                    tally.tail = Array((tally.tail + b.readableBytesView.suffix(3)).suffix(3))
+                    if tally.count % (1 << 20) < b.readableBytes { tally.peak = max(tally.peak, Self.rssKiB()) }
+                }
+                #expect(tally.tail == Array("END".utf8))
+                try? await outbound.close(.normalClosure, reason: nil)
+            }
+            let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
+            _ = try await client.execute(uri: "/api/v1/terminal/sessions/\(bulk)", method: .delete, headers: op) { $0.status }
+            print("terminal figures: \(megabytes) MB of output through the WebSocket in \(String(format: "%.2f", seconds)) s "
+                  + "(\(String(format: "%.1f", Double(total) / 1e6 / seconds)) MB/s), \(tally.count) bytes, resident memory +\((tally.peak - before) / 1024) MiB at peak")
+            #expect(tally.count == total + 3, "no byte lost: the x's and END")
+        }
+    }
+}

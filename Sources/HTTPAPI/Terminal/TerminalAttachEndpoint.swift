@@ -75,6 +75,8 @@ struct TerminalAttachEndpoint: Sendable {
                         case let .signalled(signal): #"{"exit":{"signal":\#(signal)}}"#
                         }
                         try await outbound.write(.text(exit))
+                        // A close frame after the output, so the client reads all of it before the end.
+                        try await outbound.close(.normalClosure, reason: "the process ended")
                     }
                 }
                 // Ends the attachment once the caller's session is no longer valid.
@@ -86,6 +88,12 @@ struct TerminalAttachEndpoint: Sendable {
                 _ = try? await group.next()
                 // Wakes the output task if it waits for output; the others stop on cancellation.
                 await session.detach(client: client)
+                if await session.hasExited {
+                    // Closing the connection now would drop output still queued for a slow
+                    // client: wait (5 s at most) for the client to answer the close frame.
+                    group.addTask { try await Task.sleep(for: .seconds(5)) }
+                    _ = try? await group.next()
+                }
                 group.cancelAll()
             }
             await session.detach(client: client)
