@@ -271,11 +271,19 @@ public struct Replication: Sendable {
         orphanOrder.append((team, op.id, wallMs))
     }
 
-    /// Lets go of orphans older than `orphanMaxAgeMs` (by this node's wall clock).
+    /// Lets go of orphans older than `orphanMaxAgeMs` (by this node's wall clock). Places of
+    /// orphans that already joined their team are passed over first, so only the age of one
+    /// still waiting decides.
     private mutating func expireOrphans(wallMs: UInt64) {
-        while let first = orphanOrder.first, wallMs >= first.atMs, wallMs - first.atMs >= configuration.orphanMaxAgeMs {
-            counters.orphansExpired += dropOldestOrphan() ? 1 : 0
+        while let first = orphanOrder.first {
+            guard isWaiting(first) else { orphanOrder.removeFirst(); continue }
+            guard wallMs >= first.atMs, wallMs - first.atMs >= configuration.orphanMaxAgeMs else { return }
+            if dropOldestOrphan() { counters.orphansExpired += 1 }
         }
+    }
+
+    private func isWaiting(_ place: (team: TeamID, op: OpID, atMs: UInt64)) -> Bool {
+        orphans[place.team]?.contains { $0.id == place.op } ?? false
     }
 
     /// Drops the orphan at the head of `orphanOrder`; false when it had already left (its

@@ -70,6 +70,22 @@ import Wire
         #expect(r.orphanOpCount == 2)
     }
 
+    /// An old place left by orphans that joined their team does not make a young orphan expire.
+    @Test func onlyTheAgeOfAnOrphanStillWaitingDecides() {
+        let early = team("early", renames: 2, nonce: 6)
+        let young = team("young", renames: 1, nonce: 7)
+        let other = team("other", renames: 1, nonce: 8)
+        var r = receiver()
+        var effects: [MeshEffect] = []
+        for op in early.ops { _ = r.receiveBroadcast(op, wallMs: wall, effects: &effects) }
+        _ = r.receiveBroadcast(early.genesis, wallMs: wall + 1, effects: &effects)  // they join it
+        let age = ReplicationConfiguration().orphanMaxAgeMs
+        _ = r.receiveBroadcast(young.ops[0], wallMs: wall + age - 1_000, effects: &effects)
+        _ = r.receiveBroadcast(other.ops[0], wallMs: wall + age, effects: &effects)
+        #expect(r.orphanOpCount == 2, "the young orphan waits on")
+        #expect(r.counters.orphansExpired == 0)
+    }
+
     /// The name of the one team whose name starts with `prefix`.
     func teamName(_ r: Replication, named prefix: String = "") -> String? {
         r.teamIDs.compactMap { r.replica($0)?.state.name.value }.first { $0.hasPrefix(prefix) }
