@@ -102,7 +102,8 @@ public struct GossipRouter: Sendable {
         self.nextSeq = nextBroadcastSeq
         self.tree = TreeAdvert(root: me, distance: 0, parent: nil)
         seen = AgedCache(capacity: configuration.seenCapacity, maxAge: configuration.seenMaxAge)
-        forgotten = ForgottenFloors(capacity: configuration.forgottenOriginsCapacity)
+        forgotten = ForgottenFloors(capacity: configuration.forgottenOriginsCapacity,
+                                    lifetime: configuration.seenMaxAge * 2)
         store = AgedCache(capacity: configuration.storeCapacity, maxAge: configuration.seenMaxAge)
         // Restored copies are stored as already past `handOverAge`: the gap a restart leaves
         // is anti-entropy's to fill (see `recentAnnouncements`), not a flood of old copies.
@@ -248,7 +249,8 @@ public struct GossipRouter: Sendable {
             extendReach(onward, id: id, from: peer, at: now, effects: &effects)
             return
         }
-        if forgotten.isForgotten(origin: frame.origin, seq: frame.seq) {
+        // Older than what the seen-cache already let go, or one of this node's own that came back.
+        if forgotten.isForgotten(origin: frame.origin, seq: frame.seq, at: now) || (frame.origin == me && frame.seq < nextSeq) {
             // Older than what the seen-cache already let go: it may have been delivered here.
             // Remembered (hops 0: never a reason to push on), so announcements of it are not
             // answered with requests while its holders keep it.
@@ -315,7 +317,7 @@ public struct GossipRouter: Sendable {
         if let due = repairDue, due <= now {
             var gone: [Seen] = []
             seen.expire(at: now) { _, g in gone.append(g) }
-            for g in gone { noteForgotten(g, effects: &effects) }
+            for g in gone { noteForgotten(g, at: now, effects: &effects) }
             store.expire(at: now)
             let reachable = neighbours.indices.filter { neighbours.values[$0].reachable }.map { neighbours.ids[$0] }
             if let peer = reachable.randomElement(using: &rng) { sendDigest(to: peer, evenIfEmpty: false, at: now, effects: &effects) }
@@ -355,18 +357,20 @@ public struct GossipRouter: Sendable {
 
     mutating func remember(_ id: MessageID, _ entry: Seen, at now: Instant, effects: inout [MeshEffect]) {
         let before = seen.evictedForCapacity
+        // Entries that aged out raise floors; entries evicted to make room do not.
         var gone: [Seen] = []
-        seen.insert(id, entry, at: now) { _, g in gone.append(g) }
-        for g in gone { noteForgotten(g, effects: &effects) }
+        seen.expire(at: now) { _, g in gone.append(g) }
+        for g in gone { noteForgotten(g, at: now, effects: &effects) }
+        seen.insert(id, entry, at: now)
         if seen.evictedForCapacity > before {
             counters.limitHits += 1
             effects.append(.limitReached(.seenCacheEntries))
         }
     }
 
-    /// A seen-cache entry left: its origin's floor rises to it.
-    mutating func noteForgotten(_ entry: Seen, effects: inout [MeshEffect]) {
-        guard entry.origin != me, !forgotten.forgot(origin: entry.origin, seq: entry.seq) else { return }
+    /// A seen-cache entry aged out: its origin's floor rises to it.
+    mutating func noteForgotten(_ entry: Seen, at now: Instant, effects: inout [MeshEffect]) {
+        guard entry.origin != me, !forgotten.forgot(origin: entry.origin, seq: entry.seq, at: now) else { return }
         counters.limitHits += 1
         effects.append(.limitReached(.forgottenOrigins))
     }

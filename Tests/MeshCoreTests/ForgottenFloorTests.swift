@@ -11,12 +11,12 @@ import Wire
         GossipFrame(origin: o ?? origin, seq: seq, ttl: 4, hops: 1, payload: [UInt8(seq & 0xFF)])
     }
 
-    /// Delivers `f` from `peer` at `ms` (timer first, so the cache ages as in a node).
+    /// Delivers `f` from `peer` at `ms` (timer first, so the cache ages as in a node); the
+    /// effects of both.
     func receive(_ r: inout GossipRouter, _ f: GossipFrame, from peer: NodeID, at ms: Int64) -> [MeshEffect] {
         var rng = SeededGenerator(seed: 1)
         var effects: [MeshEffect] = []
         r.timer(at: .ms(ms), using: &rng, effects: &effects)
-        effects.removeAll()
         r.receive(.gossip(f), from: peer, at: .ms(ms), effects: &effects)
         return effects
     }
@@ -48,19 +48,44 @@ import Wire
         #expect(!effects.contains { if case .send(.want, _) = $0 { return true } else { return false } })
     }
 
-    @Test func evictionForRoomRaisesTheFloorToo() {
+    @Test func evictionForRoomRaisesNoFloor() {
         var r = router(a, neighbours: [b]) { $0.seenCapacity = 2 }
         for seq in 0..<3 as Range<UInt64> { _ = receive(&r, frame(seq), from: b, at: Int64(seq)) }
-        // seq 0 was evicted to make room: seeing it again is refused.
-        #expect(receive(&r, frame(0), from: b, at: 10).deliveries.isEmpty)
+        // seq 0 left to make room, seconds after it came: a flood must not turn it into a floor.
+        #expect(r.forgottenOriginCount == 0)
+        #expect(receive(&r, frame(0), from: b, at: 10).deliveries.count == 1)
+    }
+
+    /// Frames' origin and seq are not signed: a forged `seq = UInt64.max` (or an origin whose
+    /// counter went back) silences that origin only for the floor's lifetime, 2 × the seen-cache's.
+    @Test func aFloorLastsTwiceTheSeenCachesLifetimeAfterItsLastRise() {
+        var r = router(a, neighbours: [b, c])
+        _ = receive(&r, frame(.max), from: b, at: 0)
+        _ = receive(&r, frame(.max), from: b, at: 121_000)  // aged out: the floor is max
+        #expect(receive(&r, frame(7), from: c, at: 130_000).deliveries.isEmpty)
+        #expect(receive(&r, frame(8), from: c, at: 121_000 + 239_000).deliveries.isEmpty)
+        #expect(receive(&r, frame(9), from: c, at: 121_000 + 241_000).deliveries.count == 1, "the floor is gone")
     }
 
     @Test func theOriginTableIsBoundedAndItsLimitCounted() {
-        var r = router(a, neighbours: [b]) { $0.seenCapacity = 1; $0.forgottenOriginsCapacity = 2 }
+        var r = router(a, neighbours: [b]) { $0.forgottenOriginsCapacity = 2 }
         var effects: [MeshEffect] = []
         for o in 10..<15 as Range<UInt8> { effects += receive(&r, frame(0, from: node(o)), from: b, at: Int64(o)) }
+        effects += receive(&r, frame(1), from: b, at: 121_000)  // the five age out together
         #expect(r.forgottenOriginCount == 2)
-        #expect(effects.filter { $0 == .limitReached(.forgottenOrigins) }.count == 2)
+        #expect(effects.filter { $0 == .limitReached(.forgottenOrigins) }.count == 3)
+        // Once their lifetime is over, old floors make room for new ones.
+        effects = receive(&r, frame(0, from: node(20)), from: b, at: 122_000)
+        effects += receive(&r, frame(5), from: b, at: 121_000 + 250_000)
+        #expect(!effects.contains(.limitReached(.forgottenOrigins)))
+    }
+
+    @Test func ownBroadcastsThatComeBackAreNotDelivered() {
+        var r = router(a, neighbours: [b])
+        var effects: [MeshEffect] = []
+        r.broadcast([1], at: .ms(0), effects: &effects)
+        let own = GossipFrame(origin: a, seq: 0, ttl: 4, hops: 3, payload: [1])
+        #expect(receive(&r, own, from: b, at: 200_000).deliveries.isEmpty)
     }
 
     @Test func ownBroadcastsNeedNoFloor() {
