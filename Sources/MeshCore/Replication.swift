@@ -109,7 +109,7 @@ public struct Replication: Sendable {
     public private(set) var author: OpAuthor
     private var replicas: [TeamID: TeamReplica] = [:]
     /// Ops that arrived before their team's creating op, by team, oldest first.
-    private var orphans: [TeamID: [SignedOp]] = [:]
+    private var orphans: [TeamID: Deque<SignedOp>] = [:]
     private var orphanCount = 0
     /// Every orphan kept, in arrival order, with its arrival time (wall ms): for age and room.
     private var orphanOrder = Deque<(team: TeamID, op: OpID, atMs: UInt64)>()
@@ -157,7 +157,10 @@ public struct Replication: Sendable {
         for log in restoredLogs {
             guard let genesis = log.first, var replica = try? TeamReplica(genesis: genesis, limits: configuration.replicaLimits)
             else { continue }
-            _ = replica.ingest(Array(log.dropFirst()))
+            // By sequence number: the log is stored in batches ordered by HLC, which a member can
+            // sign out of step with its seq, and a replica holds ops only near its log
+            // (`maxHeldAhead`); the fold does not depend on the order ops arrive in.
+            _ = replica.ingest(log.dropFirst().sorted { $0.body.seq < $1.body.seq })
             replicas[replica.id] = replica
             for op in log where op.author == author.id { author.witness(op) }
         }
@@ -282,17 +285,20 @@ public struct Replication: Sendable {
         }
     }
 
+    /// A place in the arrival order is still waiting exactly when it heads its team's queue:
+    /// both are in arrival order, and both lose their oldest together (`dropOldestOrphan`) or a
+    /// whole team at once (`takeOrphans`).
     private func isWaiting(_ place: (team: TeamID, op: OpID, atMs: UInt64)) -> Bool {
-        orphans[place.team]?.contains { $0.id == place.op } ?? false
+        orphans[place.team]?.first?.id == place.op
     }
 
     /// Drops the orphan at the head of `orphanOrder`; false when it had already left (its
     /// team arrived).
     private mutating func dropOldestOrphan() -> Bool {
         while let first = orphanOrder.popFirst() {
-            guard var list = orphans[first.team], let i = list.firstIndex(where: { $0.id == first.op }) else { continue }
-            list.remove(at: i)
-            orphans[first.team] = list.isEmpty ? nil : list
+            guard isWaiting(first) else { continue }
+            orphans[first.team]!.removeFirst()  // in place: O(1), no copy of the queue
+            if orphans[first.team]!.isEmpty { orphans[first.team] = nil }
             orphanCount -= 1
             return true
         }
@@ -301,7 +307,7 @@ public struct Replication: Sendable {
 
     /// The orphans of `team`, whose creating op has arrived, oldest first; they leave the room.
     private mutating func takeOrphans(of team: TeamID) -> [SignedOp] {
-        let waiting = orphans.removeValue(forKey: team) ?? []
+        let waiting = Array(orphans.removeValue(forKey: team) ?? [])
         orphanCount -= waiting.count
         // Their places in the arrival order are skipped when reached; compact when they
         // outnumber the living, so the order stays bounded by the room.
