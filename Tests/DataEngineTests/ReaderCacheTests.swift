@@ -88,6 +88,18 @@ import Testing
         #expect(e.readerCache?.reader(for: ds, identity: identity) != nil)
     }
 
+    /// A file with no line break at all (a header alone): sniff_csv names no newline, and the
+    /// pinned reader must not pass an empty one (read_csv refuses it).
+    @Test func aHeaderWithoutALineBreakQueriesAgain() async throws {
+        let csv = folder.write("h.csv", "a,b")
+        let e = try engine()
+        let ds = try Dataset(path: csv)
+        let first = try await e.query("SELECT count(*) AS n FROM h", datasets: [ds])
+        let again = try await e.query("SELECT count(*) AS n FROM h", datasets: [ds])
+        #expect(again == first)
+        #expect(first.rows == [[.n(0)]])
+    }
+
     @Test func valuesFromTheCacheAreQuotedNeverSpliced() throws {
         let identity = FileIdentity(path: "/")!
         let hostile = PinnedCSVReader(path: "/tmp/x.csv", identity: identity, delimiter: ",", quote: "'", escape: "'", newLine: "\\n",

@@ -4,12 +4,14 @@ import Glibc
 #endif
 
 /// One version of one file on disk: which file (device, inode), and which contents (size,
-/// modification time to the nanosecond). A file written again gets another identity.
+/// modification and status-change times to the nanosecond; the change time cannot be set back by
+/// `touch -r` or `cp -p`). A file written again gets another identity.
 public struct FileIdentity: Sendable, Codable, Equatable {
     public var device: UInt64
     public var inode: UInt64
     public var size: Int64
     public var modifiedNanoseconds: Int64
+    public var changedNanoseconds: Int64
 
     /// The identity of the file at `path` now, or nil when it cannot be read.
     public init?(path: String) {
@@ -19,10 +21,11 @@ public struct FileIdentity: Sendable, Codable, Equatable {
         inode = UInt64(s.st_ino)
         size = Int64(s.st_size)
         modifiedNanoseconds = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+        changedNanoseconds = Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec)
     }
 
     /// A file name for it (digits and dashes only).
-    var key: String { "\(device)-\(inode)-\(size)-\(modifiedNanoseconds)" }
+    var key: String { "\(device)-\(inode)-\(size)-\(modifiedNanoseconds)-\(changedNanoseconds)" }
 }
 
 /// How DuckDB's sniffer read a CSV or TSV file, written down so the next query of the same file
@@ -54,7 +57,7 @@ public struct PinnedCSVReader: Sendable, Codable, Equatable {
     static func sniffQuery(for dataset: Dataset) -> String {
         let delimiter = dataset.format == .tsv ? "'\\t'" : "','"
         return "SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, HasHeader, Columns, DateFormat, TimestampFormat "
-            + "FROM sniff_csv('\(dataset.path)', delim=\(delimiter), header=true);"
+            + "FROM sniff_csv(\(literal(dataset.path)), delim=\(delimiter), header=true);"
     }
 
     /// Reads DuckDB's JSON answer to `sniffQuery`; nil when it is not what was expected (then the
@@ -112,10 +115,12 @@ public struct PinnedCSVReader: Sendable, Codable, Equatable {
         let delim = delimiter == "\t" ? "'\\t'" : Self.literal(delimiter)
         var options = [
             Self.literal(path), "auto_detect=false", "delim=\(delim)", "quote=\(Self.literal(quote))",
-            "escape=\(Self.literal(escape))", "new_line=\(Self.literal(newLine))", "skip=\(max(0, skipRows))",
+            "escape=\(Self.literal(escape))", "skip=\(max(0, skipRows))",
             "comment=\(Self.literal(comment))", "header=\(header)",
             "columns={" + columns.map { "\(Self.literal($0.name)): \(Self.literal($0.type))" }.joined(separator: ", ") + "}",
         ]
+        // A file without a line break (a header alone) has none to name: read_csv refuses ''.
+        if !newLine.isEmpty { options.append("new_line=\(Self.literal(newLine))") }
         if let dateFormat { options.append("dateformat=\(Self.literal(dateFormat))") }
         if let timestampFormat { options.append("timestampformat=\(Self.literal(timestampFormat))") }
         return "read_csv(" + options.joined(separator: ", ") + ")"
