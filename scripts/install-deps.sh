@@ -10,10 +10,13 @@ packages=(
   libzstd-dev          # zstd for sync batches and vault format v1
   zlib1g-dev           # deflate for vault format v2 (what browsers ship) and gzip for the web page
   libjs-marked         # the web page's Markdown renderer (copied into Web/vendor by make web-libs)
-  libjs-xterm          # the page's terminal (issue 22); Debian's 3.8.1 xterm.js is a CommonJS module, not a browser bundle
+  libjs-xterm          # the page's terminal (issue 22): its xterm.css (its xterm.js is a stub that needs node-xterm)
+  node-xterm           # xterm.js 3.8.1 as CommonJS modules; scripts/web-libs.sh bundles them for the browser
   libjs-codemirror     # the page's editor with syntax colouring (issue 22)
   chromium chromium-driver  # the browser tests of the web page (Selenium drives them)
   zstd                 # the reference zstd tool: the browser test stores a format v1 file with it
+  libopenblas-dev      # the assistant's embeddings (issue 20): matrix products on BLAS
+  poppler-utils        # the assistant's retrieval: pdftotext for PDF documents
   libxlsxwriter-dev    # DataEngine: .xlsx files in constant memory (JSON to Excel, query exports)
   avahi-daemon avahi-utils dbus  # a local mDNS responder for discovery tests
   protobuf-compiler    # protoc, for `make protos` only
