@@ -18,3 +18,24 @@ copy() {  # package, file under /usr/share/javascript, destination folder under 
 }
 
 copy libjs-marked marked/marked.min.js marked
+
+# The terminal screen (issue 22): xterm.js 3.8.1. Debian's libjs-xterm ships its stylesheet and a
+# browser file that only requires the CommonJS modules of node-xterm, so the modules are joined
+# into one ES module here (scripts/bundle-commonjs.py: no eval, the page's CSP allows it).
+copy libjs-xterm xterm/xterm.css xterm
+python3 scripts/bundle-commonjs.py /usr/share/nodejs/xterm Web/vendor/xterm/xterm.js \
+  Terminal=lib/public/Terminal.js fit=lib/addons/fit/fit.js
+cp -L /usr/share/doc/node-xterm/copyright Web/vendor/xterm/LICENSE-node-xterm.txt
+
+# The editor screen: CodeMirror 5 as Debian packages it (classic scripts that define the global
+# CodeMirror; the modes register with it), the modes for the files an operator edits, and
+# meta.js, which finds a mode from a file name.
+copy libjs-codemirror codemirror/lib/codemirror.js codemirror
+copy libjs-codemirror codemirror/lib/codemirror.css codemirror
+copy libjs-codemirror codemirror/mode/meta.js codemirror
+mkdir -p Web/vendor/codemirror/mode Web/vendor/codemirror/addon
+for mode in clike css diff go htmlmixed javascript lua markdown perl properties python ruby rust shell sql swift toml xml yaml; do
+  cp -L "/usr/share/javascript/codemirror/mode/$mode/$mode.js" Web/vendor/codemirror/mode/
+done
+# rust.js defines itself through the simple-mode addon.
+cp -L /usr/share/javascript/codemirror/addon/mode/simple.js Web/vendor/codemirror/addon/

@@ -104,8 +104,14 @@ struct NodeRunCommand: AsyncParsableCommand {
     @Option(name: .customLong("terminals"), help: "on: terminals and the workspace editor for holders of terminal.use (the founder and Super Admins unless granted); off: none.")
     var terminals: String = "on"
 
+    @Option(name: .customLong("terminal-log-days"), help: ArgumentHelp(
+        "Log what is typed into and printed by every terminal, one asciicast file a session in terminal-logs/ of the data folder, kept this many days (0, the default: not logged; start and end are always audited).",
+        valueName: "days"))
+    var terminalLogDays: Int = 0
+
     func validate() throws {
         guard ["on", "off"].contains(terminals) else { throw ValidationError("--terminals must be on or off; got '\(terminals)'") }
+        guard (0...3650).contains(terminalLogDays) else { throw ValidationError("--terminal-log-days must be 0 (off) to 3650; got \(terminalLogDays)") }
         guard (0...1_000_000).contains(rateLimit) else { throw ValidationError("--rate-limit must be 0 (off) to 1000000; got \(rateLimit)") }
         do { _ = try HostPort(parsing: http) } catch { throw ValidationError("--http: \(error)") }
         do { _ = try HostPort(parsing: listen) } catch { throw ValidationError("--listen: \(error)") }
@@ -187,7 +193,9 @@ struct NodeRunCommand: AsyncParsableCommand {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw fail("cannot make the workspace folder \(folder): \(error.localizedDescription) (give another with --workspace, or --terminals off)")
             }
-            terminalService = TerminalService(workspace: folder, services: services)
+            let transcripts = terminalLogDays == 0 ? nil : TerminalService.TranscriptPolicy(
+                folder: (node.folder.url.path as NSString).appendingPathComponent("terminal-logs"), days: terminalLogDays)
+            terminalService = TerminalService(workspace: folder, transcripts: transcripts, services: services)
         }
         let app = buildApplication(node: node, services: services, transport: transport, trust: trust, address: httpAddress,
                                    options: httpOptions, web: web, terminals: terminalService, logger: logger) { bound in

@@ -207,10 +207,16 @@ public final class PTYProcess: @unchecked Sendable {
         lock.withLock { if !closed { _ = withUnsafeMutablePointer(to: &size) { ioctl(fd, UInt(TIOCSWINSZ), $0) } } }
     }
 
-    /// Sends `signal` to the process's group (the shell and what it runs in the foreground).
+    /// Sends `signal` to the terminal's foreground process group: the program the shell is
+    /// running (a shell with job control gives each job its own group), else the shell's own.
     public func signal(_ signal: Int32) {
-        // Right after the start the child may not lead its group yet: then the process alone.
-        lock.withLock { if status == nil, Glibc.kill(-pid, signal) != 0 { _ = Glibc.kill(pid, signal) } }
+        lock.withLock {
+            guard status == nil else { return }
+            let foreground = closed ? -1 : tcgetpgrp(fd)
+            if foreground > 0, Glibc.kill(-foreground, signal) == 0 { return }
+            // Right after the start the child may not lead its group yet: then the process alone.
+            if Glibc.kill(-pid, signal) != 0 { _ = Glibc.kill(pid, signal) }
+        }
     }
 
     /// How the process ended, reaping it if it has; nil while it runs.

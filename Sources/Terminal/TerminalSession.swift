@@ -5,7 +5,8 @@
 /// Rules: the process's output is read by one pump; each chunk goes into the scrollback ring
 /// and into every attached client's `OutboundQueue`; while a client's queue is full the pump
 /// waits for that client (so memory stays bounded and no byte is lost to a slow client; the
-/// process itself is then slowed by its terminal). Bytes in and out are counted for the audit.
+/// process itself is then slowed by its terminal). Bytes in and out are counted for the audit,
+/// and written to the session's `transcript` when the node logs terminal I/O.
 public actor TerminalSession {
     public nonisolated let id: String
     public nonisolated let command: [String]
@@ -21,6 +22,7 @@ public actor TerminalSession {
     public private(set) var bytesIn: UInt64 = 0
     public private(set) var bytesOut: UInt64 = 0
     public private(set) var exitStatus: ExitStatus?
+    public nonisolated let transcript: TerminalTranscript?
 
     struct Client {
         var queue: OutboundQueue
@@ -29,12 +31,13 @@ public actor TerminalSession {
 
     /// Takes over `pty` and starts reading it; `onExit` runs once, after the process ended.
     public init(id: String, command: [String], startedMs: UInt64, pty: PTYProcess, scrollbackBytes: Int, queueLimit: Int = 1 << 20,
-                onExit: @escaping @Sendable (TerminalSession) async -> Void = { _ in }) {
+                transcript: TerminalTranscript? = nil, onExit: @escaping @Sendable (TerminalSession) async -> Void = { _ in }) {
         self.id = id
         self.command = command
         self.startedMs = startedMs
         self.pty = pty
         self.queueLimit = queueLimit
+        self.transcript = transcript
         ring = ScrollbackRing(capacity: scrollbackBytes)
         Task { await self.pump(); await onExit(self) }
     }
@@ -48,6 +51,7 @@ public actor TerminalSession {
     private func pump() async {
         while let chunk = await pty.read() {
             ring.append(chunk)
+            transcript?.output(chunk)
             bytesOut &+= UInt64(chunk.count)
             for id in clients.keys.sorted() {
                 while var c = clients[id] {
@@ -68,6 +72,10 @@ public actor TerminalSession {
             exitStatus = pty.exitStatus()
         }
         finished = true
+        if let transcript {
+            transcript.marker(exitStatus.map { "the process ended: \($0)" } ?? "the process ended")
+            transcript.close()
+        }
         for id in clients.keys { clients[id]?.wake?.resume(); clients[id]?.wake = nil }
         finishWaiters.forEach { $0.resume() }
         finishWaiters = []
@@ -108,12 +116,23 @@ public actor TerminalSession {
     public func input(_ bytes: [UInt8]) async throws(PTYError) {
         guard !finished else { return }
         bytesIn &+= UInt64(bytes.count)
+        transcript?.input(bytes)
         try await pty.write(bytes)
     }
 
-    public func resize(cols: Int, rows: Int) throws(PTYError) { try pty.resize(cols: cols, rows: rows) }
+    public func resize(cols: Int, rows: Int) throws(PTYError) {
+        try pty.resize(cols: cols, rows: rows)
+        transcript?.resized(cols: cols, rows: rows)
+    }
 
     public func signal(_ signal: Int32) { pty.signal(signal) }
+
+    /// Sends `signal` to the session's process group; nothing once the process has ended.
+    public func signal(_ signal: TerminalSignal) {
+        guard !finished else { return }
+        transcript?.marker("signal \(signal.rawValue) sent by a client")
+        pty.signal(signal.number)
+    }
 
     /// Ends the process (hang-up, then kill after `grace`) and waits until the pump has finished.
     public func end(grace: Duration = .milliseconds(500)) async {

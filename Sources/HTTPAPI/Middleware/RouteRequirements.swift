@@ -74,6 +74,7 @@ enum RouteRequirements {
         "GET /api/v1/terminal/sessions": .anyTeam(.terminalUse),
         "DELETE /api/v1/terminal/sessions/{id}": .anyTeam(.terminalUse),
         "GET /api/v1/terminal/sessions/{id}/attach": .anyTeam(.terminalUse),
+        "GET /api/v1/workspace/files": .anyTeam(.terminalUse),
         "GET /api/v1/workspace/files/{path}": .anyTeam(.terminalUse),
         "PUT /api/v1/workspace/files/{path}": .anyTeam(.terminalUse),
         "GET /api/v1/permission-profiles": .founder,

@@ -9,7 +9,9 @@ import Terminal
 /// `GET /api/v1/terminal/sessions/{id}/attach` upgraded to a WebSocket: the session's
 /// scrollback first, then its output as it comes, as binary frames (at most `frameBytes`
 /// each); binary frames from the client are typed into the terminal; a text frame
-/// `{"resize": {"cols": C, "rows": R}}` resizes it. When the process ends the client gets a
+/// `{"resize": {"cols": C, "rows": R}}` resizes it, and `{"signal": "INT"}` sends the process
+/// group a signal named in `TerminalSignal` (any other name is answered with a text frame
+/// `{"error": …}` and nothing is sent). When the process ends the client gets a
 /// text frame `{"exit": {"code": N}}` (or `{"exit": {"signal": N}}`) and the socket closes.
 ///
 /// Authenticated like the event stream (`Authorization: Bearer`, or `?token=`), with the same
@@ -27,6 +29,7 @@ struct TerminalAttachEndpoint: Sendable {
     struct Control: Decodable {
         struct Size: Decodable { let cols: Int; let rows: Int }
         let resize: Size?
+        let signal: String?
     }
 
     /// The session ID when `path` (its query aside) is an attachment's.
@@ -60,8 +63,15 @@ struct TerminalAttachEndpoint: Sendable {
                             try? await session.input(Array(buffer.readableBytesView))
                             await terminals.touch(id)
                         case let .text(text):
-                            if let size = (try? JSONDecoder().decode(Control.self, from: Data(text.utf8)))?.resize {
-                                try? await session.resize(cols: size.cols, rows: size.rows)
+                            guard let control = try? JSONDecoder().decode(Control.self, from: Data(text.utf8)) else { continue }
+                            if let size = control.resize { try? await session.resize(cols: size.cols, rows: size.rows) }
+                            if let name = control.signal {
+                                if let signal = TerminalSignal.named(name) {
+                                    await session.signal(signal)
+                                } else {
+                                    let error = try JSONEncoder().encode(["error": "unknown signal '\(name.prefix(32))': send one of \(TerminalSignal.names)"])
+                                    try await outbound.write(.text(String(decoding: error, as: UTF8.self)))
+                                }
                             }
                         }
                     }

@@ -66,6 +66,8 @@ struct TerminalRoutes: Sendable {
         case .pty(.badSize), .pty(.emptyCommand), .commandTooLong: return APIError.badRequest(e.description)
         case .pty(.workspaceMissing): return APIError(.serviceUnavailable, "workspace_missing", e.description)
         case .pty(.forkFailed), .pty(.writeFailed): return APIError(.serviceUnavailable, "terminal_unavailable", e.description)
+        case .auditUnavailable: return APIError(.serviceUnavailable, "audit_unavailable", e.description)
+        case .transcriptUnavailable: return APIError(.serviceUnavailable, "transcript_unavailable", e.description)
         }
     }
 }

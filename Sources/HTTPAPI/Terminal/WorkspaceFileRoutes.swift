@@ -18,6 +18,11 @@ struct WorkspaceFileRoutes: Sendable {
     struct Saved: ResponseEncodable { let path: String; let size: Int }
 
     func register(on router: some RouterMethods<APIRequestContext>) {
+        // The editor's file list: regular files, links neither listed nor followed, bounded.
+        router.get(RouterPath(stringLiteral: Self.files)) { _, _ -> WorkspaceListing in
+            let terminals = try TerminalRoutes.on(terminals)
+            return WorkspaceListing.list(root: terminals.workspace)
+        }
         router.get(RouterPath(stringLiteral: Self.files + "/:path")) { _, context -> Response in
             let (file, _) = try await resolve(context)
             var info = stat()
@@ -62,3 +67,5 @@ struct WorkspaceFileRoutes: Sendable {
         return e
     }
 }
+
+extension WorkspaceListing: ResponseEncodable {}

@@ -6,9 +6,16 @@ public enum TerminalServiceError: Error, Equatable, CustomStringConvertible {
     case table(SessionTableError)
     case pty(PTYError)
     case commandTooLong(limit: Int)
+    /// The audit trail could not record the start: no session runs unaudited.
+    case auditUnavailable
+    /// I/O logging is on and the session's transcript could not be made: no session runs unlogged.
+    case transcriptUnavailable(String)
 
     public var description: String {
         switch self {
+        case .auditUnavailable: "the node cannot write its audit trail, so it starts no terminal; see the node's log"
+        case let .transcriptUnavailable(why):
+            "terminal I/O logging is on and the transcript cannot be made (\(why)), so no terminal starts; free the disk or start the node without --terminal-log-days"
         case let .table(e): e.description
         case let .pty(e): e.description
         case let .commandTooLong(limit): "the command is longer than \(limit) bytes"
@@ -49,8 +56,21 @@ public struct TerminalSessionInfo: Sendable, Equatable, Codable {
 /// (another person's session is "not found"); it ends on DELETE, when its process exits and it
 /// is then deleted or idle, or after `idleTimeoutMs` with no client attached and no input.
 /// Start and end are audited (`terminal.start`, `terminal.end`, with the bytes typed in and
-/// written out, and how it ended); the bytes themselves are not logged.
+/// written out, and how it ended). Both fail closed: a start the audit cannot record is refused.
+/// The bytes themselves are logged only when `transcripts` is given (`--terminal-log-days N`):
+/// one asciicast file per session in its folder, kept N days after its last write, then deleted
+/// by `sweep`; a session whose transcript cannot be made does not start.
 public actor TerminalService {
+    /// Where and how long session transcripts are kept, when the node logs terminal I/O.
+    public struct TranscriptPolicy: Sendable {
+        public let folder: String
+        public let days: Int
+        public let maxBytes: Int
+        public init(folder: String, days: Int, maxBytes: Int = TerminalTranscript.defaultMaxBytes) {
+            self.folder = folder; self.days = days; self.maxBytes = maxBytes
+        }
+    }
+
     public static let maxCommandBytes = 4096
     /// The folder sessions start in and the editor's files live in (links resolved).
     public nonisolated let workspace: String
@@ -58,8 +78,11 @@ public actor TerminalService {
     private var table: SessionTable
     private var live: [String: TerminalSession] = [:]
     private let services: NodeServices
+    public nonisolated let transcripts: TranscriptPolicy?
 
-    public init(workspace: String, limits: TerminalLimits = TerminalLimits(), shell: [String]? = nil, services: NodeServices) {
+    public init(workspace: String, limits: TerminalLimits = TerminalLimits(), shell: [String]? = nil,
+                transcripts: TranscriptPolicy? = nil, services: NodeServices) {
+        self.transcripts = transcripts
         self.workspace = WorkspacePath(root: workspace).root
         self.shell = shell ?? [ProcessInfo.processInfo.environment["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/bin/sh"]
         table = SessionTable(limits: limits)
@@ -69,7 +92,7 @@ public actor TerminalService {
     public var limits: TerminalLimits { table.limits }
 
     /// Opens a session for `caller` with a terminal of `cols`×`rows`.
-    public func open(for caller: Caller, command: String?, cols: Int, rows: Int, client: String = "") throws(TerminalServiceError) -> TerminalSessionInfo {
+    public func open(for caller: Caller, command: String?, cols: Int, rows: Int, client: String = "") async throws(TerminalServiceError) -> TerminalSessionInfo {
         if let command, command.utf8.count > Self.maxCommandBytes { throw .commandTooLong(limit: Self.maxCommandBytes) }
         let argv = command.map { ["/bin/sh", "-c", $0] } ?? shell
         let id = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
@@ -82,9 +105,28 @@ public actor TerminalService {
             table.close(id)
             throw .pty(error)
         }
-        let session = TerminalSession(id: id, command: argv, startedMs: now, pty: pty, scrollbackBytes: table.limits.scrollbackBytes)
+        var transcript: TerminalTranscript?
+        if let transcripts {
+            do {
+                try FileManager.default.createDirectory(atPath: transcripts.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                transcript = try TerminalTranscript(path: (transcripts.folder as NSString).appendingPathComponent("\(id).cast"), cols: cols, rows: rows,
+                                                    command: argv, startedAtSeconds: now / 1000, maxBytes: transcripts.maxBytes)
+            } catch {
+                await pty.close(grace: .zero)
+                table.close(id)
+                throw .transcriptUnavailable(error.localizedDescription)
+            }
+        }
+        let logged = transcript.map { " (I/O logged to \(($0.path as NSString).lastPathComponent))" } ?? ""
+        guard audit(caller.auditName, "terminal.start", "\(id): \(argv.joined(separator: " ")) in \(workspace)\(logged)", client: client) else {
+            await pty.close(grace: .zero)
+            transcript?.close()
+            table.close(id)
+            throw .auditUnavailable
+        }
+        let session = TerminalSession(id: id, command: argv, startedMs: now, pty: pty, scrollbackBytes: table.limits.scrollbackBytes,
+                                      transcript: transcript)
         live[id] = session
-        audit(caller.auditName, "terminal.start", "\(id): \(argv.joined(separator: " ")) in \(workspace)", client: client)
         return TerminalSessionInfo(id: id, command: argv, startedMs: now, lastActiveMs: now, attached: 0, pid: pty.pid, exit: nil,
                                    bytesIn: 0, bytesOut: 0)
     }
@@ -117,10 +159,27 @@ public actor TerminalService {
         return await finish(id, s, why: "ended by its owner")
     }
 
-    /// Ends the sessions idle past the timeout (none attached, no input); returns their IDs.
+    /// Ends the sessions idle past the timeout (none attached, no input), and deletes the
+    /// transcripts past their retention; returns the IDs of the sessions ended.
     @discardableResult public func sweep() async -> [String] {
         let expired = table.expired(nowMs: services.clock())
         for id in expired { if let s = live[id] { _ = await finish(id, s, why: "idle") } else { table.close(id) } }
+        pruneTranscripts()
+        return expired
+    }
+
+    /// Deletes the transcripts older than the retention (never a running session's); returns their names.
+    @discardableResult public func pruneTranscripts() -> [String] {
+        guard let transcripts, let names = try? FileManager.default.contentsOfDirectory(atPath: transcripts.folder) else { return [] }
+        let files = names.filter { $0.hasSuffix(".cast") }.compactMap { name -> TranscriptRetention.File? in
+            var info = stat()
+            guard lstat((transcripts.folder as NSString).appendingPathComponent(name), &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            return TranscriptRetention.File(name: name, modifiedMs: UInt64(max(info.st_mtim.tv_sec, 0)) * 1000 + UInt64(info.st_mtim.tv_nsec / 1_000_000))
+        }
+        let running = Set(live.keys.map { "\($0).cast" })
+        let expired = TranscriptRetention(days: transcripts.days).expired(files, running: running, nowMs: services.clock())
+        for name in expired { unlink((transcripts.folder as NSString).appendingPathComponent(name)) }
+        if !expired.isEmpty { audit("node", "terminal.transcripts.pruned", "\(expired.count) transcripts older than \(transcripts.days) days") }
         return expired
     }
 
@@ -147,8 +206,10 @@ public actor TerminalService {
                                    bytesIn: bytesIn, bytesOut: bytesOut)
     }
 
-    private func audit(_ actor: String, _ action: String, _ resource: String, client: String = "") {
-        _ = try? services.record(AuditEntry(atMs: services.clock(), actor: actor, action: action, resource: resource, client: client,
-                                            userAgent: "", outcome: "ok", status: 0))
+    /// Records one audit entry; false when the audit trail cannot be written.
+    @discardableResult
+    private func audit(_ actor: String, _ action: String, _ resource: String, client: String = "") -> Bool {
+        (try? services.record(AuditEntry(atMs: services.clock(), actor: actor, action: action, resource: resource, client: client,
+                                         userAgent: "", outcome: "ok", status: 0))) != nil
     }
 }
