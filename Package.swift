@@ -41,6 +41,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CAvahi", path: "Sources/CAvahi"),
         .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
         // Pure modules.
         .target(
@@ -117,6 +118,9 @@ let package = Package(
         // Terminals (issue 22): the pure cores (scrollback ring, session table, workspace paths, outbound
         // queue) and the process shell under forkpty. Foundation only; Services and HTTPAPI use it.
         .target(name: "Terminal"),
+        // The assistant (issue 20): MiniLM embeddings computed here, on OpenBLAS. Foundation and the
+        // BLAS shim only, so `swift build --target Assistant` is quick.
+        .target(name: "Assistant", dependencies: ["COpenBLAS"]),
         .target(
             name: "HTTPAPI",
             dependencies: [
@@ -136,6 +140,7 @@ let package = Package(
         .executableTarget(
             name: "ElohimCLI",
             dependencies: [
+                "Assistant",
                 "DataEngine",
                 "MeshNode",
                 "Services",
@@ -171,5 +176,6 @@ let package = Package(
         .testTarget(name: "ElohimCLITests", dependencies: ["ElohimCLI", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DataEngineTests", dependencies: ["DataEngine"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "AssistantTests", dependencies: ["Assistant"]),
     ]
 )
