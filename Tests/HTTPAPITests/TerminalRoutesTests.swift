@@ -217,9 +217,10 @@ import Testing
     }
 }
 
-/// Figures for the README: keystroke echo over the WebSocket, and bulk output with no byte lost.
-/// `ELOHIM_TERMINAL_MB` sets the bulk size (default 8 MB; the README's figure used 100).
-@Suite struct TerminalFiguresTests {
+/// Every key typed comes back, and bulk output arrives with no byte lost. The figures (echo
+/// latency, throughput, memory under a slow client) come from `scripts/measure-terminal.py`
+/// against a release build, not from here. `ELOHIM_TERMINAL_MB` sets the bulk size (default 8 MB).
+@Suite struct TerminalBulkTests {
     /// Written by one WebSocket handler at a time, read after it returned.
     final class Tally: @unchecked Sendable {
         var latencies: [Duration] = []
@@ -233,7 +234,7 @@ import Testing
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 
-    @Test func keystrokeEchoLatencyAndBulkOutputWithNoByteLost() async throws {
+    @Test func everyKeyEchoesAndBulkOutputArrivesWithNoByteLost() async throws {
         let (t, terminals) = try await TerminalRoutesTests.node()
         let megabytes = Int(ProcessInfo.processInfo.environment["ELOHIM_TERMINAL_MB"] ?? "") ?? 8
         let total = megabytes * 1_000_000
@@ -259,10 +260,7 @@ import Testing
                 try await outbound.close(.normalClosure, reason: nil)
             }
             _ = try await client.execute(uri: "/api/v1/terminal/sessions/\(id)", method: .delete, headers: op) { $0.status }
-            let latencies = tally.latencies.sorted()
-            let p50 = latencies[latencies.count / 2], p99 = latencies[latencies.count * 99 / 100]
-            print("terminal figures: keystroke echo over the WebSocket p50 \(p50), p99 \(p99) (300 keys, loopback, debug build)")
-            #expect(p99 < .seconds(1))
+            #expect(tally.latencies.count == 300, "every key came back")
 
             // Attached before the output starts: what is written while no client is attached
             // lives only in the scrollback, which keeps the last 256 KiB.
@@ -284,8 +282,7 @@ import Testing
             }
             let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
             _ = try await client.execute(uri: "/api/v1/terminal/sessions/\(bulk)", method: .delete, headers: op) { $0.status }
-            print("terminal figures: \(megabytes) MB of output through the WebSocket in \(String(format: "%.2f", seconds)) s "
-                  + "(\(String(format: "%.1f", Double(total) / 1e6 / seconds)) MB/s), \(tally.count) bytes, resident memory +\((tally.peak - before) / 1024) MiB at peak")
+            print("terminal: \(megabytes) MB of output through the WebSocket in \(String(format: "%.2f", seconds)) s, \(tally.count) bytes (debug build; figures: scripts/measure-terminal.py)")
             #expect(tally.count == total + 3, "no byte lost: the x's and END")
         }
     }
