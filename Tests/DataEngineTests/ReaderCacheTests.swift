@@ -17,6 +17,20 @@ import Testing
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.file("readers"))) ?? []).filter { $0.hasSuffix(".json") }.sorted()
     }
 
+    @Test func anEntryMadeByAnotherDuckDBVersionIsNotUsed() async throws {
+        let csv = folder.write("v.csv", "a,b\n1,x\n")
+        let e = try engine()
+        let ds = try Dataset(path: csv)
+        _ = try await e.query("SELECT * FROM v", datasets: [ds])
+        let name = try #require(entries().first)
+        #expect(name.hasSuffix("-duckdb-\(DuckDBInstall.pinnedVersion).json"))
+        // The same pin under the name an older DuckDB gave it: not found for this one.
+        let older = name.replacingOccurrences(of: "-duckdb-\(DuckDBInstall.pinnedVersion)", with: "-duckdb-0.9.0")
+        try FileManager.default.moveItem(atPath: folder.file("readers/" + name), toPath: folder.file("readers/" + older))
+        let identity = try #require(FileIdentity(path: csv))
+        #expect(e.readerCache?.reader(for: ds, identity: identity) == nil)
+    }
+
     /// A header with both quote characters, a comma inside quotes, dates, timestamps, nulls.
     static let awkward = #"""
     id,"it's ""odd""",when,at,note

@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Rules it keeps: an entry is used only when its path and identity are exactly the dataset's
 /// now (a file written again, moved or replaced is sniffed again); an entry that does not decode
-/// is ignored and overwritten; at most `maxEntries` are kept, the least recently written going
+/// is ignored and overwritten; an entry made by another DuckDB version is not used; at most `maxEntries` are kept, the least recently written going
 /// first. Losing the folder loses nothing but time.
 public struct ReaderCache: Sendable {
     public let folder: String
@@ -49,8 +49,10 @@ public struct ReaderCache: Sendable {
         prune()
     }
 
+    /// An entry is named by the file version and the DuckDB version that sniffed it: another
+    /// DuckDB may read a file differently, so its pins are not reused after an upgrade.
     private func entryPath(_ identity: FileIdentity) -> String {
-        (folder as NSString).appendingPathComponent(identity.key + ".json")
+        (folder as NSString).appendingPathComponent("\(identity.key)-duckdb-\(DuckDBInstall.pinnedVersion).json")
     }
 
     /// Keeps the newest `maxEntries` entries.
