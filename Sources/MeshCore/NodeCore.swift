@@ -97,7 +97,7 @@ public struct NodeCore: Sendable {
             let routed = effects.count
             router.timer(at: now, using: &rng, effects: &effects)
             takeOps(from: routed, wallMs: wallMs, effects: &effects)
-            replication.timer(at: now, reachable: router.reachableNeighbours, using: &rng, effects: &effects)
+            replication.timer(at: now, reachable: router.reachableNeighbours, wallMs: wallMs, using: &rng, effects: &effects)
             chunks.timer(at: now, reachable: router.reachableNeighbours, effects: &effects)
         case let .createTeam(name, nonce, wallMs, request):
             var broadcasts: [[UInt8]] = []

@@ -458,9 +458,12 @@ public struct Replication: Sendable {
     }
 
     /// Every `syncInterval`, each team syncs with one random reachable member; a sync that
-    /// timed out gives way to the next peer waiting, and is tried once more after them.
-    public mutating func timer<R: RandomNumberGenerator>(at now: Instant, reachable: [NodeID], using rng: inout R,
+    /// timed out gives way to the next peer waiting, and is tried once more after them. With
+    /// `wallMs`, orphans past their age are let go too, so they go even when no new orphan
+    /// arrives to push them out.
+    public mutating func timer<R: RandomNumberGenerator>(at now: Instant, reachable: [NodeID], wallMs: UInt64? = nil, using rng: inout R,
                                                          effects: inout [MeshEffect]) {
+        if let wallMs { expireOrphans(wallMs: wallMs) }
         for team in syncing.keys.sorted() where syncing[team]!.wait.until <= now {
             let pull = syncing[team]!
             if !pull.wait.isRetry && reachable.contains(pull.peer) {

@@ -54,6 +54,19 @@ import Wire
         #expect(teamName(r, named: "junk") == "junk")
     }
 
+    @Test func orphansExpireOnTheTimerWithNoNewOrphanArriving() {
+        let junk = team("junk", renames: 3, nonce: 6)
+        var r = receiver()
+        var effects: [MeshEffect] = []
+        var rng = SystemRandomNumberGenerator()
+        for op in junk.ops { _ = r.receiveBroadcast(op, wallMs: wall, effects: &effects) }
+        let age = ReplicationConfiguration().orphanMaxAgeMs
+        r.timer(at: .zero, reachable: [], wallMs: wall + age - 1, using: &rng, effects: &effects)
+        #expect(r.orphanOpCount == 3, "not yet")
+        r.timer(at: .zero, reachable: [], wallMs: wall + age, using: &rng, effects: &effects)
+        #expect(r.orphanOpCount == 0 && r.counters.orphansExpired == 3)
+    }
+
     @Test func aFullRoomLetsTheOldestGoSoAFloodCannotKeepATeamOut() {
         let flood = team("flood", renames: 6, nonce: 4)
         let real = team("real", renames: 2, nonce: 5)
