@@ -42,8 +42,12 @@ extension Node {
     public func broadcastNotice(_ text: String) throws(NoticeError) {
         guard !text.isEmpty else { throw .empty }
         guard text.utf8.count <= GossipPayloadCoding.maxNoticeBytes else { throw .tooLong(text.utf8.count) }
-        remember(Notice(origin: nodeID, text: text, hops: 0, receivedAtMs: Self.wallClockMs()))
-        handle(.broadcast(GossipPayloadCoding.encode(notice: text)))
+        let now = Self.wallClockMs()
+        let payload = SignedNotice.payload(text: text, keyPair: identity, sentAtMs: now)
+        if case let .success(signed) = SignedNotice.verify(payload, origin: nodeID, nowMs: now) {
+            remember(Notice(origin: nodeID, text: text, hops: 0, receivedAtMs: now, sentAtMs: now, signed: signed))
+        }
+        handle(.broadcast(payload))
     }
 
     /// Counters of the protocol cores, for /diagnostics and /metrics.

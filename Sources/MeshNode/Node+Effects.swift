@@ -28,11 +28,17 @@ extension Node {
             case let .send(message, peer):
                 outbound?(message, peer)
             case let .deliver(delivery):
-                guard let text = GossipPayloadCoding.notice(delivery.payload) else {
-                    logger.debug("broadcast of an unknown kind delivered", metadata: ["origin": "\(delivery.origin.short)"])
-                    continue
+                let now = Self.wallClockMs()
+                switch SignedNotice.verify(delivery.payload, origin: delivery.origin, nowMs: now) {
+                case let .success(signed):
+                    // A copy of a notice already held, re-broadcast under a new sequence number: once is enough.
+                    guard !notices.contains(where: { $0.signed?.isSame(signed) == true }) else { continue }
+                    remember(Notice(origin: delivery.origin, text: signed.text, hops: delivery.hops, receivedAtMs: now,
+                                    sentAtMs: signed.sentAtMs, signed: signed))
+                case let .failure(why):
+                    noticesRefused += 1
+                    logger.notice("notice refused: \(why)", metadata: ["origin": "\(delivery.origin.short)"])
                 }
-                remember(Notice(origin: delivery.origin, text: text, hops: delivery.hops, receivedAtMs: Self.wallClockMs()))
             case let .peerStatus(peer, status):
                 logger.notice("peer \(status)", metadata: ["peer": "\(peer.short)"])
                 eventContinuation.yield(.peerStatus(peer, status))

@@ -45,6 +45,8 @@ public actor Node: Service {
     /// The latest notices heard (and sent), newest last, at most `noticeLimit`.
     var notices: [Notice] = []
     static let noticeLimit = 100
+    /// Notice broadcasts refused (unsigned, forged, replayed late): see the log for why.
+    var noticesRefused = 0
     /// Replica changes, conflicts and peer changes, for the API's event stream.
     public nonisolated let events: AsyncStream<NodeEvent>
     /// Pairing by code: the codes handed out and the runs under way (Node+Pairing.swift).
@@ -170,6 +172,10 @@ public struct Notice: Sendable, Equatable {
     public var text: String
     public var hops: UInt32
     public var receivedAtMs: UInt64
+    /// The sender's clock when it signed the notice.
+    public var sentAtMs: UInt64
+    /// The verified notice (to drop a copy re-broadcast later).
+    var signed: SignedNotice?
 }
 
 /// What the node tells the services and the API's event stream.

@@ -148,6 +148,8 @@ public enum GossipPayloadCoding {
         return ((try? p.serializedData()) ?? Data()).byteArray
     }
 
+    /// An unsigned notice: what nodes before signed notices sent. Receivers now refuse it
+    /// (`SignedNotice.verify`); kept for tests and fuzzing seeds. Nodes send `SignedNotice.payload`.
     public static func encode(notice text: String) -> [UInt8] {
         var n = Elohim_Replicas_V1_Notice()
         n.text = text

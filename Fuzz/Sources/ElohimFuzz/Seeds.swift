@@ -68,7 +68,9 @@ enum Seeds {
     static func ops() -> [[UInt8]] {
         let batch = OpBatchCoding.encode(ops1)
         return ops1.map { [0] + $0.serialized } + [[1] + batch, [2] + GossipPayloadCoding.encode(ops1[0]),
-                                                   [2] + GossipPayloadCoding.encode(notice: "hello"), [3] + Zstd.compress(batch)]
+                                                   [2] + GossipPayloadCoding.encode(notice: "hello"),
+                                                   [2] + SignedNotice.payload(text: "hello", keyPair: a, sentAtMs: 1_800_000_000_000),
+                                                   [3] + Zstd.compress(batch)]
     }
 
     static func noise() -> [[UInt8]] {

@@ -37,6 +37,7 @@ struct OpsTarget: FuzzTarget {
         case 2:
             _ = try? GossipPayloadCoding.decode(body)
             _ = GossipPayloadCoding.notice(body)
+            _ = SignedNotice.verify(body, origin: NodeID(bytes: [UInt8](repeating: 7, count: NodeID.byteCount))!, nowMs: 1_800_000_000_000)
         default:
             if let plain = try? Zstd.decompress(body, maxSize: 1 << 20) { _ = try? OpBatchCoding.decode(plain) }
         }

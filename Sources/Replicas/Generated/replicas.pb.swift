@@ -188,6 +188,8 @@ nonisolated struct Elohim_Replicas_V1_GossipPayload: Sendable {
 
 /// A short text broadcast to every node of the mesh (not replicated: seen by the nodes reached
 /// while it travels).
+/// A node's notice to the whole mesh, signed by the node that sent it (issue 15: a gossip frame's
+/// origin is not signed, so without this any peer could speak as any node).
 nonisolated struct Elohim_Replicas_V1_Notice: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -195,6 +197,15 @@ nonisolated struct Elohim_Replicas_V1_Notice: Sendable {
 
   /// at most 1,000 bytes
   var text: String = String()
+
+  /// the sender's Ed25519 public key; its node ID must be the broadcast's origin
+  var authorKey: Data = Data()
+
+  /// the sender's wall clock; receivers take notices within 10 minutes of theirs
+  var sentAtMs: UInt64 = 0
+
+  /// Ed25519 over "elohim/notice/v1" || author_key || sent_at_ms (8 bytes, big-endian) || text
+  var signature: Data = Data()
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -819,7 +830,7 @@ nonisolated extension Elohim_Replicas_V1_GossipPayload: SwiftProtobuf.Message, S
 
 nonisolated extension Elohim_Replicas_V1_Notice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Notice"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0\u{3}author_key\0\u{3}sent_at_ms\0\u{1}signature\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -828,6 +839,9 @@ nonisolated extension Elohim_Replicas_V1_Notice: SwiftProtobuf.Message, SwiftPro
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.authorKey) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.sentAtMs) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
       default: break
       }
     }
@@ -837,11 +851,23 @@ nonisolated extension Elohim_Replicas_V1_Notice: SwiftProtobuf.Message, SwiftPro
     if !self.text.isEmpty {
       try visitor.visitSingularStringField(value: self.text, fieldNumber: 1)
     }
+    if !self.authorKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.authorKey, fieldNumber: 2)
+    }
+    if self.sentAtMs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sentAtMs, fieldNumber: 3)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Elohim_Replicas_V1_Notice, rhs: Elohim_Replicas_V1_Notice) -> Bool {
     if lhs.text != rhs.text {return false}
+    if lhs.authorKey != rhs.authorKey {return false}
+    if lhs.sentAtMs != rhs.sentAtMs {return false}
+    if lhs.signature != rhs.signature {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
