@@ -71,6 +71,9 @@ public struct GossipCounters: Sendable, Equatable, Codable {
     public var treeAdvertsSent = 0
     /// Messages pushed again because a copy with more TTL arrived after the first.
     public var reachExtensions = 0
+    /// Better copies asked for after a digest showed a neighbour holds one nearer the origin
+    /// than this node's, which had no TTL left.
+    public var reachPulls = 0
     /// Copies refused because their origin's later broadcast was already forgotten (also
     /// counted in `duplicatesDropped`).
     public var forgottenRefused = 0

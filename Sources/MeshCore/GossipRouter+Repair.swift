@@ -24,6 +24,7 @@ extension GossipRouter {
         for entry in entries.prefix(configuration.digestMaxIDs) {
             if seen.contains(entry.id) {
                 addHolder(peer, of: entry.id, hops: entry.hops)
+                if pullsBetterCopy(entry) { requestNow.append(entry.id) }
             } else if addMissing(entry.id, announcer: peer, hops: entry.hops, at: now, effects: &effects),
                       configuration.mode == .flood {
                 // Flood mode announces only in answer to a digest: the message is not in
@@ -47,6 +48,7 @@ extension GossipRouter {
             theirs.insert(entry.id)
             if seen.contains(entry.id) {
                 addHolder(peer, of: entry.id, hops: entry.hops)
+                if pullsBetterCopy(entry) { wanted.append(entry.id) }
             } else if addMissing(entry.id, announcer: peer, hops: entry.hops, at: now, effects: &effects),
                       configuration.mode == .flood {
                 // Flood mode asks at once. Tree mode waits like for any announcement: the
@@ -65,6 +67,18 @@ extension GossipRouter {
             counters.announcementsSent += ours.count
             effects.append(.send(.iHave(ours), to: peer))
         }
+    }
+
+    /// Whether to ask for a message already seen, because `entry` shows the peer holds a better
+    /// copy: this node's copy came too far to go on (no TTL left, so it was not kept), and the
+    /// peer's, from nearer the origin, would go on from here. Pulled, it is pushed on as a reach
+    /// extension (`extendReach`), so the nodes behind this one are not cut off when the better
+    /// copy pushed here was lost. Forgotten refusals (hops 0) are never pulled.
+    mutating func pullsBetterCopy(_ entry: Announcement) -> Bool {
+        guard let ours = seen[entry.id], ours.hops > 0, !store.contains(entry.id),
+              entry.hops + 1 < ours.hops, entry.hops + 1 < configuration.ttl else { return false }
+        counters.reachPulls += 1
+        return true
     }
 
     /// Sends the stored copies of `ids` to `peer`. IDs not (or no longer) stored are counted.
