@@ -16,6 +16,9 @@ for tool in chromium chromedriver; do
 done
 [[ -x ${ELOHIM:-.build/debug/elohim} ]] || { echo "browser tests FAILED: ${ELOHIM:-.build/debug/elohim} is missing (swift build first)"; exit 1; }
 bash scripts/web-libs.sh || exit 1
+if grep -rlE 'https?://' Web/vendor --include='*.js'; then
+  echo "browser tests FAILED: the files above name an outside address (DESIGN.md section 8); scripts/web-libs.sh strips them"; exit 1
+fi
 export BROWSER_ARTIFACTS=${BROWSER_ARTIFACTS:-$PWD/.build/browser-artifacts}
 rm -rf "$BROWSER_ARTIFACTS"; mkdir -p "$BROWSER_ARTIFACTS"
 start=$(date +%s)

@@ -39,3 +39,10 @@ for mode in clike css diff go htmlmixed javascript lua markdown perl properties 
 done
 # rust.js defines itself through the simple-mode addon.
 cp -L /usr/share/javascript/codemirror/addon/mode/simple.js Web/vendor/codemirror/addon/
+
+# The page names no outside address (DESIGN.md section 8: no CDN): the packaged files carry
+# addresses only in comments (licence headers, references) and in marked's warning texts. Whole
+# comment lines that hold one go, and any left is replaced; the licence travels as LICENSE*.txt.
+find Web/vendor -name '*.js' -print0 | xargs -0 sed -E -i \
+  -e '/^[[:space:]]*\/\/.*https?:\/\//d' \
+  -e 's#https?://[A-Za-z0-9./_\#?=&%:~+-]*#(see the package documentation)#g'
