@@ -118,9 +118,19 @@ let package = Package(
         // Terminals (issue 22): the pure cores (scrollback ring, session table, workspace paths, outbound
         // queue) and the process shell under forkpty. Foundation only; Services and HTTPAPI use it.
         .target(name: "Terminal"),
-        // The assistant (issue 20): MiniLM embeddings computed here, on OpenBLAS. Foundation and the
-        // BLAS shim only, so `swift build --target Assistant` is quick.
-        .target(name: "Assistant", dependencies: ["COpenBLAS"]),
+        // The assistant (issue 20): MiniLM embeddings computed here, on OpenBLAS; the document store
+        // and its full-text index in SQLite (GRDB); a client of the Ollama API over NIO's HTTP/1.1
+        // (a model server is plain HTTP on this machine or the LAN, so no TLS stack is built for it).
+        .target(
+            name: "Assistant",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "HTTPAPI",
             dependencies: [

@@ -8,7 +8,7 @@ import Foundation
 /// `dimensions` long and of unit length, and the same text always gives the same vector.
 public protocol EmbeddingBackend: Sendable {
     var dimensions: Int { get }
-    func embed(_ texts: [String]) throws -> [[Float]]
+    func embed(_ texts: [String]) async throws -> [[Float]]
 }
 
 /// all-MiniLM-L6-v2 on this machine's CPU: `WordPieceTokenizer` then `MiniLMEncoder`.
