@@ -23,6 +23,7 @@ stage "swift test" swift test --skip-build
 stage "simulations" bash scripts/test-simulations.sh
 stage "LAN" bash scripts/test-lan.sh
 stage "API fuzz" bash scripts/test-api-fuzz.sh
+stage "assistant interop" .venv/bin/python Tests/Interop/check_ollama_standin.py
 stage "browser" bash scripts/test-browser.sh
 # libFuzzer over every decoder, a short run each (make fuzz runs them for as long as asked).
 stage "libFuzzer" bash scripts/fuzz.sh "${FUZZ_SECONDS_IN_TEST:-15}"
