@@ -33,12 +33,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries (Debian packages; `make deps` installs them).
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib"),
         .systemLibrary(name: "CAvahi", path: "Sources/CAvahi"),
         .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
@@ -54,7 +55,7 @@ let package = Package(
             dependencies: [
                 "Sodium",
                 "CZstd",
-                "CZlib",
+                "CSystemZlib",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -129,6 +130,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // A .docx is a ZIP archive; its text is in word/document.xml.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

@@ -1,4 +1,4 @@
-import CZlib
+import CSystemZlib
 
 /// Deflate (RFC 1951) through zlib, whole buffers at a time, with a hard limit on what
 /// decompression may produce: a small stream must not be able to unpack into gigabytes.
