@@ -84,6 +84,12 @@ public struct WordPieceTokenizer: Sendable {
         return Encoding(ids: ids, truncated: truncated)
     }
 
+    /// How many word pieces `text` becomes, without `[CLS]`/`[SEP]` and without the window's cut:
+    /// what the chunker measures so that a chunk fits the model.
+    public func pieceCount(_ text: String) -> Int {
+        Self.words(of: text).reduce(0) { $0 + pieces(of: $1).count }
+    }
+
     /// WordPiece over one word.
     func pieces(of word: [Unicode.Scalar]) -> [Int32] {
         if word.count > maxWordLength { return [unkID] }
