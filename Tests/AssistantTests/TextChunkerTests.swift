@@ -40,6 +40,9 @@ import Testing
         // A sentence ends every 17 words: a 20-word window holds one end in its last 30%.
         let chunks = TextChunker(maxPieces: 20, overlapPieces: 0) { _ in 1 }.chunks(of: Self.words(170, every: 17))
         for chunk in chunks.dropLast() { #expect(chunk.text.hasSuffix("."), "\(chunk.text)") }
+        // A window whose last word ends a sentence is kept whole.
+        let exact = TextChunker(maxPieces: 20, overlapPieces: 0) { _ in 1 }.chunks(of: Self.words(60, every: 20))
+        #expect(exact.map(\.pieces) == [20, 20, 20])
         // With no sentence end, the window is filled.
         let plain = Self.oneEach.chunks(of: Self.words(100))
         #expect(plain.dropLast().allSatisfy { $0.pieces == 20 })

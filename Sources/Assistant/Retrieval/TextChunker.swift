@@ -65,7 +65,7 @@ public struct TextChunker: Sendable {
                     running -= words[candidate].pieces
                     candidate -= 1
                 }
-                if words[candidate].endsSentence, candidate >= first {
+                if words[candidate].endsSentence, candidate < last {
                     used -= words[(candidate + 1)...last].reduce(0) { $0 + $1.pieces }
                     last = candidate
                 }
