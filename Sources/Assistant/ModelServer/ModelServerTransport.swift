@@ -91,7 +91,8 @@ struct ModelServerTransport: Sendable {
     /// closed when `read` returns or throws, and when the calling task is cancelled.
     func exchange<Result: Sendable>(_ method: HTTPMethod, _ path: String, json: [UInt8]?, mode: ResponseHandler.Mode,
                                     read: (inout Reader) async throws -> Result) async throws -> Result {
-        let channel = try await connect(mode: mode)
+        let failure = FailureRecord()
+        let channel = try await connect(mode: mode, failure: failure)
         do {
             return try await channel.executeThenClose { inbound, outbound in
                 var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
@@ -116,17 +117,15 @@ struct ModelServerTransport: Sendable {
                 var reader = Reader(status: status, events: events)
                 return try await read(&reader)
             }
-        } catch let error as ModelServerError {
-            throw error
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
+            if let reason = failure.error { throw reason }
+            if let error = error as? ModelServerError { throw error }
             try Task.checkCancellation()
             throw ModelServerError.badResponse("the exchange failed: \(error)")
         }
     }
 
-    private func connect(mode: ResponseHandler.Mode) async throws -> NIOAsyncChannel<ResponseEvent, HTTPClientRequestPart> {
+    private func connect(mode: ResponseHandler.Mode, failure: FailureRecord) async throws -> NIOAsyncChannel<ResponseEvent, HTTPClientRequestPart> {
         let firstByte = TimeAmount(timeouts.firstByte), idle = TimeAmount(timeouts.idle)
         do {
             return try await ClientBootstrap(group: group)
@@ -135,7 +134,7 @@ struct ModelServerTransport: Sendable {
                 .connect(host: address.host, port: address.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(ResponseHandler(mode: mode, firstByte: firstByte, idle: idle))
+                        try channel.pipeline.syncOperations.addHandler(ResponseHandler(mode: mode, firstByte: firstByte, idle: idle, failure: failure))
                         return try NIOAsyncChannel<ResponseEvent, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                     }
                 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -38,11 +39,13 @@ final class ResponseHandler: ChannelInboundHandler {
     private var body: ByteBuffer?
     private var timer: Scheduled<Void>?
     private var finished = false
+    private let failure: FailureRecord
 
-    init(mode: Mode, firstByte: TimeAmount, idle: TimeAmount) {
+    init(mode: Mode, firstByte: TimeAmount, idle: TimeAmount, failure: FailureRecord) {
         self.mode = mode
         self.firstByte = firstByte
         self.idle = idle
+        self.failure = failure
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -109,7 +112,19 @@ final class ResponseHandler: ChannelInboundHandler {
         guard !finished else { return }
         finished = true
         timer?.cancel()
+        failure.record(error)
         context.fireErrorCaught(error)
         context.close(promise: nil)
     }
+}
+
+/// Why `ResponseHandler` ended an exchange, for the task that runs it: closing the channel can make
+/// that task's pending write fail first ("I/O on closed channel"), and the reason must win over that.
+final class FailureRecord: @unchecked Sendable {
+    // A lock, not an actor: written on the event loop, read once by the exchange's task.
+    private let lock = NSLock()
+    private var first: ModelServerError?
+
+    func record(_ error: ModelServerError) { lock.withLock { if first == nil { first = error } } }
+    var error: ModelServerError? { lock.withLock { first } }
 }
