@@ -138,6 +138,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
+                "Assistant",
                 "DataEngine",
                 "Terminal",
                 "MeshNode",
@@ -183,6 +184,7 @@ let package = Package(
             dependencies: [
                 "HTTPAPI",
                 "Services",
+                "Assistant",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

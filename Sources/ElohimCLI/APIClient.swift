@@ -117,6 +117,11 @@ struct APIClient: Sendable {
         try await send("PUT", path, raw: bytes, contentType: "application/octet-stream", timeout: 120)
     }
 
+    /// POST of raw bytes (a document to index), with a long wait: the node reads and embeds it first.
+    func postBytes<T: Decodable>(_ path: String, _ bytes: [UInt8], timeout: TimeInterval = 600, as type: T.Type = T.self) async throws(CLIError) -> T {
+        try await send("POST", path, raw: bytes, contentType: "application/octet-stream", timeout: timeout)
+    }
+
     /// GET of raw bytes.
     func getBytes(_ path: String) async throws(CLIError) -> [UInt8] {
         try await exchange("GET", path, raw: nil, contentType: nil, timeout: 120)

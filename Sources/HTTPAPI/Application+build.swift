@@ -104,6 +104,7 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     EventsRoute().register(on: table)
     VaultRoutes(node: node, services: services).register(on: table)
     DataRoutes(folder: node.folder.url.path, clock: services.clock).register(on: table)
+    AssistantRoutes(folder: node.folder.url.path).register(on: table)
     TerminalRoutes(terminals: terminals).register(on: table)
     WorkspaceFileRoutes(terminals: terminals).register(on: table)
     return (router, table.routes)

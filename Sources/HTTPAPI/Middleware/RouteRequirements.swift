@@ -69,6 +69,11 @@ enum RouteRequirements {
         "POST /api/v1/data/export": .caller,
         "GET /api/v1/data/history": .caller,
         "POST /api/v1/data/json2xlsx": .caller,
+        // The assistant: each caller searches its own documents (the operator as an account of its own).
+        "GET /api/v1/assistant/documents": .caller,
+        "POST /api/v1/assistant/documents": .caller,
+        "DELETE /api/v1/assistant/documents/{id}": .caller,
+        "POST /api/v1/assistant/search": .caller,
         // Terminals and the workspace's files: a shell on the node's machine (issue 22).
         "POST /api/v1/terminal/sessions": .anyTeam(.terminalUse),
         "GET /api/v1/terminal/sessions": .anyTeam(.terminalUse),
