@@ -48,29 +48,9 @@ extension OllamaClient {
             }
         }
         continuation.onTermination = { _ in task.cancel() }
-        let pump = StreamPump(stream, task: task)
-        return AsyncThrowingStream { try await pump.next() }
+
+        // Ends when the consumer goes: a cancelled consuming task, or a `break` (the stream's iterator,
+        // dropped, cancels it), runs onTermination, whose cancel closes the connection.
+        return stream
     }
-}
-
-/// Hands a producing task's elements to the consumer, and cancels the task once the consumer lets go.
-///
-/// Why not return the task's own stream: the task holds that stream's continuation, which keeps the
-/// stream's storage alive, so a consumer that merely stops iterating (a `break`) would not end it
-/// and the server would go on generating. The stream returned instead holds only this object, and
-/// when the consumer drops it, `deinit` cancels the task, which closes the connection. A consumer
-/// whose task is cancelled ends the inner stream, whose `onTermination` cancels the task too.
-private final class StreamPump<Element: Sendable>: @unchecked Sendable {
-    // Only `next()` touches the iterator, and AsyncThrowingStream(unfolding:) calls it one call at a time.
-    private var iterator: AsyncThrowingStream<Element, Error>.AsyncIterator
-    private let task: Task<Void, Never>
-
-    init(_ stream: AsyncThrowingStream<Element, Error>, task: Task<Void, Never>) {
-        self.iterator = stream.makeAsyncIterator()
-        self.task = task
-    }
-
-    func next() async throws -> Element? { try await iterator.next() }
-
-    deinit { task.cancel() }
 }
