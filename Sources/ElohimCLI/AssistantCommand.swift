@@ -2,7 +2,7 @@ import ArgumentParser
 import Assistant
 import Foundation
 
-/// `elohim assistant …`: the assistant's tools that run on this machine, no node needed.
+/// `elohim assistant …`: embeddings here, the library on the node, and a model server's models.
 struct AssistantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assistant",
@@ -15,13 +15,20 @@ struct AssistantCommand: ParsableCommand {
           elohim assistant embed "Pump 3 leaks at the inlet"
           elohim assistant embed "Pump 3 leaks at the inlet" --format text
 
+        Your library on the node: `index` adds documents (text, Markdown, PDF, Word), `search` \
+        finds the passages that answer a question, `documents` and `remove` keep it tidy. These \
+        talk to the node (--api, or the one of --data-dir).
+
+          elohim assistant index manuals/pump-p200.pdf
+          elohim assistant search "where is the spare impeller kept?"
+
         Chat models run in an Ollama server (--ollama URL, else $ELOHIM_OLLAMA, else \
         http://127.0.0.1:11434); `models`, `pull` and `delete` manage its models.
 
           elohim assistant models
           elohim assistant pull llama3.2
         """,
-        subcommands: [AssistantEmbedCommand.self, AssistantModelsCommand.self, AssistantPullCommand.self, AssistantDeleteCommand.self]
+        subcommands: [AssistantEmbedCommand.self, AssistantIndexCommand.self, AssistantSearchCommand.self, AssistantDocumentsCommand.self, AssistantRemoveCommand.self, AssistantModelsCommand.self, AssistantPullCommand.self, AssistantDeleteCommand.self]
     )
 }
 
