@@ -122,6 +122,21 @@ struct APIClient: Sendable {
         try await send("POST", path, raw: bytes, contentType: "application/octet-stream", timeout: timeout)
     }
 
+    /// POST of a JSON body answered by server-sent events, handed to `onEvent` as they arrive.
+    func streamEvents(_ path: String, body: [UInt8], idle: TimeInterval = 300, onEvent: (String, Data) throws -> Void) throws(CLIError) {
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        let failed: HTTPExchange.Answer?
+        do { failed = try HTTPEventStream.post(url(path), headers: headers, body: body, idle: idle, onEvent: onEvent) }
+        catch let e as HTTPFailure { throw .unreachable(base.absoluteString, source, e) }
+        catch { throw .unexpectedAnswer("\(path): \(error)") }
+        guard let answer = failed else { return }
+        if let e = try? JSONDecoder().decode(ErrorBody.self, from: Data(answer.body)) {
+            throw .api(status: answer.status, code: e.error.code, message: e.error.message)
+        }
+        throw .api(status: answer.status, code: "http_\(answer.status)", message: String(decoding: answer.body.prefix(300), as: UTF8.self))
+    }
+
     /// GET of raw bytes.
     func getBytes(_ path: String) async throws(CLIError) -> [UInt8] {
         try await exchange("GET", path, raw: nil, contentType: nil, timeout: 120)

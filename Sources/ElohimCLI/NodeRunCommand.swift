@@ -1,3 +1,4 @@
+import Assistant
 import Foundation
 import ArgumentParser
 import NIOCore
@@ -91,6 +92,15 @@ struct NodeRunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("metrics-public"), help: "Serve /metrics without a token (for a Prometheus scraper); otherwise the founder's or the operator's.")
     var metricsPublic = false
 
+    @Option(name: .customLong("ollama"), help: ArgumentHelp(
+        "The Ollama server the assistant's chats ask, as http://HOST:PORT (default: $ELOHIM_OLLAMA, else http://127.0.0.1:11434). Documents and search work without one.",
+        valueName: "URL"))
+    var ollama: String?
+
+    @Option(name: .customLong("chat-model"), help: ArgumentHelp(
+        "The model a chat asks when it names none (default: the first the Ollama server lists).", valueName: "name"))
+    var chatModel: String?
+
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp(
         "API requests a minute per client address and per user (writes are limited to 30%, deletes to 20%); 0 turns the limits off, for load tests.",
         valueName: "n"))
@@ -109,7 +119,17 @@ struct NodeRunCommand: AsyncParsableCommand {
         valueName: "days"))
     var terminalLogDays: Int = 0
 
+    /// `--ollama`, else `$ELOHIM_OLLAMA`, else Ollama's own default address.
+    static func ollamaAddress(_ given: String?) throws -> ModelServerAddress {
+        let environment = ProcessInfo.processInfo.environment[OllamaClient.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+        guard let url = given ?? environment else { return .ollamaDefault }
+        do { return try ModelServerAddress(parsing: url) } catch {
+            throw ValidationError("\(given != nil ? "--ollama" : "$\(OllamaClient.environmentVariable)"): \(error)")
+        }
+    }
+
     func validate() throws {
+        _ = try Self.ollamaAddress(ollama)
         guard ["on", "off"].contains(terminals) else { throw ValidationError("--terminals must be on or off; got '\(terminals)'") }
         guard (0...3650).contains(terminalLogDays) else { throw ValidationError("--terminal-log-days must be 0 (off) to 3650; got \(terminalLogDays)") }
         guard (0...1_000_000).contains(rateLimit) else { throw ValidationError("--rate-limit must be 0 (off) to 1000000; got \(rateLimit)") }
@@ -171,8 +191,10 @@ struct NodeRunCommand: AsyncParsableCommand {
         var transportConfiguration = Transport.Configuration(listen: meshAddress, peers: peerAddresses)
         transportConfiguration.discovery = !noDiscovery
         let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host, web: web?.root.path)
-        let httpOptions = HTTPOptions(origins: OriginPolicy(allowedHosts: allowedHosts, allowedOrigins: allowedOrigins),
+        var httpOptions = HTTPOptions(origins: OriginPolicy(allowedHosts: allowedHosts, allowedOrigins: allowedOrigins),
                                       metricsPublic: metricsPublic)
+        httpOptions.ollama = try Self.ollamaAddress(ollama)
+        httpOptions.chatModel = chatModel
         let transport = Transport(configuration: transportConfiguration, endpoint: node, trust: trust,
                                   logger: logger) { port in await banner.mesh(port) }
         let services: NodeServices

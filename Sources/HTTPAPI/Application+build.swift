@@ -1,3 +1,4 @@
+import Assistant
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -12,6 +13,10 @@ public struct HTTPOptions: Sendable, Equatable {
     public var origins = OriginPolicy()
     /// `--metrics-public`: `/metrics` without a token.
     public var metricsPublic = false
+    /// `--ollama URL`: the model server the assistant's chats ask (default http://127.0.0.1:11434).
+    public var ollama: ModelServerAddress = .ollamaDefault
+    /// `--chat-model NAME`: the model a chat asks when none is named (else the first the server lists).
+    public var chatModel: String?
     public init(origins: OriginPolicy = OriginPolicy(), metricsPublic: Bool = false) {
         self.origins = origins
         self.metricsPublic = metricsPublic
@@ -104,7 +109,14 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     EventsRoute().register(on: table)
     VaultRoutes(node: node, services: services).register(on: table)
     DataRoutes(folder: node.folder.url.path, clock: services.clock).register(on: table)
-    AssistantRoutes(folder: node.folder.url.path).register(on: table)
+    let assistant = AssistantRoutes(folder: node.folder.url.path)
+    assistant.register(on: table)
+    do {
+        try AssistantChatRoutes(folder: node.folder.url.path, library: assistant.loader, ollama: OllamaClient(address: options.ollama),
+                                defaultModel: options.chatModel).register(on: table)
+    } catch {
+        logger.error("the assistant's chats are off: their store cannot be opened", metadata: ["error": "\(error)"])
+    }
     TerminalRoutes(terminals: terminals).register(on: table)
     WorkspaceFileRoutes(terminals: terminals).register(on: table)
     return (router, table.routes)

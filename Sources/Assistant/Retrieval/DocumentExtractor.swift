@@ -105,7 +105,9 @@ public struct DocumentExtractor: Sendable {
         let finished = DispatchSemaphore(value: 0)
         DispatchQueue.global().async { reader.readAll(); finished.signal() }
         if finished.wait(timeout: .now() + timeLimit) == .timedOut || reader.overflowed {
-            process.terminate()
+            // SIGKILL: a child of Foundation's Process starts with the spawning thread's signal mask,
+            // in which SIGTERM may be blocked (the node's lifecycle handles it), so it could ignore it.
+            kill(process.processIdentifier, SIGKILL)
             _ = finished.wait(timeout: .now() + 5)
             process.waitUntilExit()
             throw .pdfUnreadable(name: name, detail: reader.overflowed ? "its text passes \(limit) bytes" : "pdftotext took more than \(Int(timeLimit)) s")

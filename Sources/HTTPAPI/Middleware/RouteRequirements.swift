@@ -74,6 +74,12 @@ enum RouteRequirements {
         "POST /api/v1/assistant/documents": .caller,
         "DELETE /api/v1/assistant/documents/{id}": .caller,
         "POST /api/v1/assistant/search": .caller,
+        "GET /api/v1/assistant/models": .caller,
+        "GET /api/v1/assistant/chats": .caller,
+        "POST /api/v1/assistant/chats": .caller,
+        "GET /api/v1/assistant/chats/{id}": .caller,
+        "DELETE /api/v1/assistant/chats/{id}": .caller,
+        "POST /api/v1/assistant/chats/{id}/messages": .caller,
         // Terminals and the workspace's files: a shell on the node's machine (issue 22).
         "POST /api/v1/terminal/sessions": .anyTeam(.terminalUse),
         "GET /api/v1/terminal/sessions": .anyTeam(.terminalUse),
