@@ -11,11 +11,15 @@ ST=.venv/bin/schemathesis
 [[ -x $ST ]] || { echo "API fuzz test FAILED: $ST is missing (make venv installs it)"; exit 1; }
 WORK=$(mktemp -d /tmp/elohim-fuzz.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-mesh=$(free_port); http=$(free_port)
+mesh=$(free_port); http=$(free_port); model=$(free_port)
+# The assistant's chats need a model server: the stand-in that speaks Ollama's API (without one
+# they answer 503 model_server_unreachable, which the not_a_server_error check counts as a failure).
+.venv/bin/python Tests/Interop/ollama_standin.py --port "$model" --chunk-delay-ms 0 > "$WORK/standin.out" 2>&1 &
+standin=$!
 "$ELOHIM" node run --data-dir "$WORK/node" --listen "127.0.0.1:$mesh" --http "127.0.0.1:$http" --no-discovery \
-  > "$WORK/node.out" 2> "$WORK/node.err" &
+  --ollama "http://127.0.0.1:$model" > "$WORK/node.out" 2> "$WORK/node.err" &
 node=$!
-trap 'kill $node 2>/dev/null; wait $node 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $node $standin 2>/dev/null; wait $node $standin 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$http/health" >/dev/null && break; sleep 0.2; done
 token=$(cat "$WORK/node/api-token")
 

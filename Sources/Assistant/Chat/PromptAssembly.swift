@@ -22,7 +22,8 @@ public struct ChatTurn: Sendable, Equatable {
 public enum PromptAssembly {
     public static let defaultSystemPrompt = """
         You are the assistant of a field team working offline. Answer the question from the numbered \
-        sources when they hold the answer, and cite them like [1] or [2][3]. When they do not, say so \
+        sources when they hold the answer, and cite each source you use by its number in square \
+        brackets. When they do not, say so \
         plainly, and answer from general knowledge only when you are sure. Be brief and practical.
         """
 
