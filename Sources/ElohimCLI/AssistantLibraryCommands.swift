@@ -16,11 +16,28 @@ struct AssistantIndexCommand: AsyncParsableCommand {
 
           elohim assistant index manuals/pump-p200.pdf reports/week-14.docx
           elohim assistant index notes/*.md
+
+        From a team's vault: --vault-file NAME (repeatable) fetches the sealed file, opens it here \
+        with the vault passphrase (--passphrase-file, $ELOHIM_VAULT_PASSPHRASE, or a prompt) and adds \
+        its text to your library on the node you name (your own: its text is then kept there in \
+        clear, in the library's database, like any document you add).
+
+          elohim assistant index --team "Water crew" --vault-file pump-manual.pdf
         """
     )
 
-    @Argument(help: ArgumentHelp("The files to add.", valueName: "path")) var paths: [String]
+    @Argument(help: ArgumentHelp("The files to add.", valueName: "path")) var paths: [String] = []
+    @Option(name: .customLong("vault-file"), help: ArgumentHelp("A file of the team's vault to add (repeatable).", valueName: "name"))
+    var vaultFiles: [String] = []
+    @Option(help: ArgumentHelp("The team whose vault --vault-file reads: its name, ID or ID prefix.", valueName: "team")) var team: String?
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the vault passphrase from this file (its first line).", valueName: "path"))
+    var passphraseFile: String?
     @OptionGroup(title: "Node") var api: APIOptions
+
+    func validate() throws {
+        if paths.isEmpty && vaultFiles.isEmpty { throw ValidationError("name the files to add (or --vault-file NAME with --team)") }
+        if !vaultFiles.isEmpty && team == nil { throw ValidationError("--vault-file needs --team: the team whose vault holds it") }
+    }
 
     struct Added: Decodable { let document: StoredDocument; let alreadyHeld: Bool }
 
@@ -30,25 +47,37 @@ struct AssistantIndexCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try api.client()
         var failed = 0
-        for (i, path) in paths.enumerated() {
-            let name = (path as NSString).lastPathComponent
+        var sources = paths.map { (path: $0, name: ($0 as NSString).lastPathComponent, label: $0) }
+        let scratch = try ScratchFolder()
+        if !vaultFiles.isEmpty {
+            var options = try VaultOptions.parse(["--team", team!] + (passphraseFile.map { ["--passphrase-file", $0] } ?? []))
+            options.api = api
+            let session = try await options.open()
+            let opened = try scratch.sub("vault")
+            for name in vaultFiles {
+                let local = (opened as NSString).appendingPathComponent((name as NSString).lastPathComponent)
+                let (path, _) = try await VaultTransfer.get(name: name, output: { _, _ in local }, force: true, session: session)
+                sources.append((path, (name as NSString).lastPathComponent, "vault file \(name)"))
+            }
+        }
+        for (i, (path, name, label)) in sources.enumerated() {
             guard let data = FileManager.default.contents(atPath: path) else {
-                FileHandleOutput.standardError("error: \(path): cannot read it (missing, a folder, or not readable)\n")
+                FileHandleOutput.standardError("error: \(label): cannot read it (missing, a folder, or not readable)\n")
                 failed += 1
                 continue
             }
-            if paths.count > 1 { FileHandleOutput.standardError("[\(i + 1)/\(paths.count)] \(path)…\n") }
+            if sources.count > 1 { FileHandleOutput.standardError("[\(i + 1)/\(sources.count)] \(label)…\n") }
             let query = name.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? name
             do {
                 let added: Added = try await client.postBytes("api/v1/assistant/documents?name=\(query)", [UInt8](data))
                 let d = added.document
                 if added.alreadyHeld {
-                    FileHandleOutput.standardOutput("\(path): already in your library as \(d.name) (document \(d.id))\n")
+                    FileHandleOutput.standardOutput("\(label): already in your library as \(d.name) (document \(d.id))\n")
                 } else {
-                    FileHandleOutput.standardOutput("\(path): added as document \(d.id), \(d.chunks) chunk\(d.chunks == 1 ? "" : "s")\(d.truncated ? " (its text passed 8 MiB: only the beginning was indexed)" : "")\n")
+                    FileHandleOutput.standardOutput("\(label): added as document \(d.id), \(d.chunks) chunk\(d.chunks == 1 ? "" : "s")\(d.truncated ? " (its text passed 8 MiB: only the beginning was indexed)" : "")\n")
                 }
             } catch {
-                FileHandleOutput.standardError("error: \(path): \(error)\n")
+                FileHandleOutput.standardError("error: \(label): \(error)\n")
                 failed += 1
             }
         }

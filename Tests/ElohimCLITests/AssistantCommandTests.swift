@@ -101,6 +101,22 @@ import Testing
         #expect(removed.status == 0 && removed.stdout == "removed document 1\n")
         let gone = try await runElohim(["assistant", "remove", "--data-dir", data, "1"])
         #expect(gone.status == 1 && gone.stderr.contains("there is no document 1"))
+
+        // A file of the team's vault, opened here with the passphrase and added to the library.
+        let created = try await runElohim(["team", "create", "Crew", "--data-dir", data])
+        #expect(created.status == 0, "\(created.stderr)")
+        try "correct horse battery\n".write(toFile: data + "/../\(modelPort).pass", atomically: true, encoding: .utf8)
+        let vault = ["--data-dir", data, "--team", "Crew", "--passphrase-file", data + "/../\(modelPort).pass"]
+        defer { try? FileManager.default.removeItem(atPath: data + "/../\(modelPort).pass") }
+        let put = try await runElohim(["vault", "put", fixtures + "extraction/report.docx"] + vault)
+        #expect(put.status == 0, "\(put.stderr)")
+        let fromVault = try await runElohim(["assistant", "index", "--vault-file", "report.docx"] + vault)
+        #expect(fromVault.status == 0 && fromVault.stdout.contains("vault file report.docx: added as document"), "\(fromVault.stdout) \(fromVault.stderr)")
+        let found = try await runElohim(["assistant", "search", "--data-dir", data, "Zürich office sanitation team"])
+        #expect(found.stdout.hasPrefix("1. report.docx"), "\(found.stdout)")
+        let noTeam = try await runElohim(["assistant", "index", "--data-dir", data, "--vault-file", "report.docx"])
+        #expect(noTeam.status != 0 && noTeam.stderr.contains("--vault-file needs --team"))
+
         node.signal(SIGTERM)
         #expect(try await node.waitForExit() == 0)
     }
