@@ -41,7 +41,7 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// One process under a pseudo-terminal (`forkpty`): its controller side is a non-blocking file
+/// One process under a pseudo-terminal (`openpty`, then `posix_spawn`): its controller side is a non-blocking file
 /// descriptor the node reads and writes. The shell of the terminal cores: it decides nothing.
 ///
 /// Rules: the command runs in `directory` with `TERM=xterm-256color`, the node's environment
@@ -70,45 +70,58 @@ public final class PTYProcess: @unchecked Sendable {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else { throw .workspaceMissing(directory) }
 
-        // Everything the child needs is made before fork: after it, only async-signal-safe calls.
         var env = environment
         env["TERM"] = "xterm-256color"
         env["PWD"] = directory
         let cArgv = Self.cStrings(argv)
         let cEnv = Self.cStrings(env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
-        let cDir = strdup(directory)
-        let cPath = Self.cStrings((env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map { "\($0)/\(program)" })
-        defer { Self.free(cArgv); Self.free(cEnv); Self.free(cPath); Glibc.free(cDir) }
-        let absolute = program.contains("/")
-        let closeRange = Self.closeRange
-        let openMax = Int32(clamping: min(sysconf(Int32(_SC_OPEN_MAX)), 65_536))
-        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(cols), ws_xpixel: 0, ws_ypixel: 0)
-        var controller: Int32 = -1
+        let candidates = program.contains("/") ? [program]
+            : (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map { "\($0)/\(program)" }
+        defer { Self.free(cArgv); Self.free(cEnv) }
 
-        let child = forkpty(&controller, nil, nil, &size)
-        if child == 0 {
-            // The child: reset what the node changed (ignored SIGPIPE, blocked signals), go to the folder, exec.
-            var none = sigset_t()
-            sigemptyset(&none)
-            sigprocmask(SIG_SETMASK, &none, nil)
-            _ = Glibc.signal(SIGPIPE, SIG_DFL)
-            _ = Glibc.signal(SIGINT, SIG_DFL)
-            _ = Glibc.signal(SIGTERM, SIG_DFL)
-            _ = Glibc.signal(SIGHUP, SIG_DFL)
-            // The shell gets the terminal and nothing else of the node's: no database, no socket,
-            // and no other terminal's side opened by a concurrent forkpty (which would keep that
-            // terminal from ever reporting its end).
-            if let closeRange { _ = closeRange(3, UInt32.max, 0) } else { var f: Int32 = 3; while f < openMax { _ = Glibc.close(f); f += 1 } }
-            if chdir(cDir!) != 0 { _exit(126) }
-            if absolute {
-                execve(cArgv[0]!, cArgv, cEnv)
-            } else {
-                var i = 0
-                while let candidate = cPath[i] { execve(candidate, cArgv, cEnv); i += 1 }
-            }
-            _exit(127)
+        // posix_spawn, not fork: the node is multithreaded, and fork runs every library's fork
+        // handlers; OpenBLAS's (the assistant's embeddings) joins its thread pool there, and two
+        // terminals starting at once hung in it for good. posix_spawn runs none and copies nothing.
+        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(cols), ws_xpixel: 0, ws_ypixel: 0)
+        var controller: Int32 = -1, terminal: Int32 = -1
+        var name = [CChar](repeating: 0, count: 128)
+        guard openpty(&controller, &terminal, &name, nil, &size) == 0 else { throw .forkFailed(errno: errno) }
+        defer { _ = Glibc.close(terminal) }
+        _ = fcntl(controller, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(terminal, F_SETFD, FD_CLOEXEC)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // In a session of its own; the node's blocked and ignored signals reset for the child.
+        var none = sigset_t(), defaults = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(Self.spawnSetSID | Int32(POSIX_SPAWN_SETSIGMASK) | Int32(POSIX_SPAWN_SETSIGDEF)))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // Opening the terminal by name, after setsid, makes it the controlling terminal.
+        posix_spawn_file_actions_addopen(&actions, 0, name, O_RDWR, 0)
+        posix_spawn_file_actions_adddup2(&actions, 0, 1)
+        posix_spawn_file_actions_adddup2(&actions, 0, 2)
+        // The shell gets the terminal and nothing else of the node's: no database, no socket,
+        // and no other terminal's side (which would keep that terminal from reporting its end).
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
+        guard let addChdir = Self.addChdir, addChdir(&actions, directory) == 0 else { _ = Glibc.close(controller); throw .forkFailed(errno: ENOSYS) }
+
+        var child: pid_t = 0
+        var failure: Int32 = ENOENT
+        for candidate in candidates {
+            failure = posix_spawn(&child, candidate, &actions, &attributes, cArgv, cEnv)
+            if failure == 0 { break }
+            guard failure == ENOENT || failure == EACCES || failure == ENOTDIR else { break }
         }
-        guard child > 0 else { throw .forkFailed(errno: errno) }
+        guard failure == 0 else { _ = Glibc.close(controller); throw .forkFailed(errno: failure) }
         pid = child
         fd = controller
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -272,9 +285,18 @@ public final class PTYProcess: @unchecked Sendable {
     }
 
     /// close_range(2) (glibc 2.34+, not in Swift's Glibc module), looked up once.
-    private static let closeRange: (@convention(c) (UInt32, UInt32, Int32) -> Int32)? = {
-        guard let symbol = dlsym(nil, "close_range") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UInt32, UInt32, Int32) -> Int32).self)
+    /// POSIX_SPAWN_SETSID (glibc 2.26+; Swift does not import it).
+    private static let spawnSetSID: Int32 = 0x80
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+) and _addchdir_np (2.29+), which
+    /// Swift does not import; looked up once.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+    private static let addChdir: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
     }()
 
     private static func cStrings(_ strings: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
