@@ -124,6 +124,38 @@ struct BagOfWordsEmbedder: EmbeddingBackend {
         #expect("\(LibraryError.emptyQuery)".contains("at least one word"))
     }
 
+    /// Past `approximateAbove` chunks the library keeps an HNSW graph beside the exact index and
+    /// searches it for an owner holding a tenth of the chunks or more; here the bar is 10 chunks.
+    @Test func pastTheBarSearchGoesThroughTheApproximateIndexWithTheSameResults() async throws {
+        let path = try Self.folder()
+        let library = try DocumentLibrary(path: path + "/library.sqlite", embedder: BagOfWordsEmbedder(), modelName: "bag-of-words",
+                                          chunker: TextChunker(maxPieces: 12, overlapPieces: 2) { _ in 1 }, approximateAbove: 10)
+        let exactOnly = try DocumentLibrary(path: path + "/exact.sqlite", embedder: BagOfWordsEmbedder(), modelName: "bag-of-words",
+                                            chunker: TextChunker(maxPieces: 12, overlapPieces: 2) { _ in 1 })
+        for l in [library, exactOnly] {
+            _ = try await l.add(owner: "ana", name: "pumps.md", bytes: Self.pumps)
+            _ = try await l.add(owner: "ana", name: "radio.txt", bytes: Self.radios)
+            _ = try await l.add(owner: "ben", name: "ben.txt", bytes: Data(String(repeating: "Fuel log entry for the generator. ", count: 20).utf8))
+        }
+        let built = await library.approximate != nil, notBuilt = await exactOnly.approximate == nil
+        #expect(built && notBuilt)
+        #expect(await library.usesApproximate(owner: "ana"))
+        for query in ["spare seals bin C-14", "radio channel batteries", "diesel oil generator"] {
+            let a = try await library.search(owner: "ana", query: query, top: 3).map(\.text)
+            let b = try await exactOnly.search(owner: "ana", query: query, top: 3).map(\.text)
+            #expect(a == b, "\(query)")
+        }
+        #expect(try await library.search(owner: "ana", query: "fuel log generator", top: 5).allSatisfy { $0.documentName != "ben.txt" })
+        // Removal reaches the graph; a reopened library builds it again.
+        let pumps = try await library.documents(owner: "ana").first { $0.name == "pumps.md" }!
+        try await library.remove(owner: "ana", id: pumps.id)
+        #expect(try await library.search(owner: "ana", query: "spare seals bin C-14", top: 5).allSatisfy { $0.documentName != "pumps.md" })
+        let reopened = try DocumentLibrary(path: path + "/library.sqlite", embedder: BagOfWordsEmbedder(), modelName: "bag-of-words",
+                                           chunker: TextChunker(maxPieces: 12, overlapPieces: 2) { _ in 1 }, approximateAbove: 10)
+        let graphCount = await reopened.approximate?.count, chunkCount = await reopened.chunkCount
+        #expect(graphCount == chunkCount)
+    }
+
     @Test func aFailedEmbeddingLeavesNothingBehind() async throws {
         let path = try Self.folder()
         let library = try Self.library(path, embedder: BagOfWordsEmbedder(failing: true))

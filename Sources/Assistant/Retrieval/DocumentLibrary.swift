@@ -29,7 +29,13 @@ public actor DocumentLibrary {
     let chunker: TextChunker
     let extractor: DocumentExtractor
     var index: ExactVectorIndex
+    /// The approximate index, kept beside the exact one once the library holds more than
+    /// `approximateAbove` chunks (exact search costs ~62 ns a chunk on one core here: 10 ms a
+    /// query at about 150,000; scripts/measure-vector-search.sh).
+    var approximate: HNSWIndex?
+    let approximateAbove: Int
     var ownerOfChunk: [Int64: String] = [:]
+    var chunksOfOwner: [String: Int] = [:]
     let now: @Sendable () -> Int64
 
     public static let maxDocumentsPerOwner = 10_000
@@ -39,7 +45,7 @@ public actor DocumentLibrary {
     public static let candidates = 50
 
     public init(path: String, embedder: any EmbeddingBackend, modelName: String, chunker: TextChunker,
-                extractor: DocumentExtractor = DocumentExtractor(),
+                extractor: DocumentExtractor = DocumentExtractor(), approximateAbove: Int = 150_000,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) throws {
         store = try DocumentStore(path: path, model: modelName, dimensions: embedder.dimensions)
         self.embedder = embedder
@@ -54,6 +60,23 @@ public actor DocumentLibrary {
         }
         self.index = index
         ownerOfChunk = owners
+        self.approximateAbove = approximateAbove
+        for owner in owners.values { chunksOfOwner[owner, default: 0] += 1 }
+        if index.count > approximateAbove { approximate = Self.buildApproximate(index) }
+    }
+
+    /// An HNSW graph over every vector of `exact`, in key order (so the same library gives the same graph).
+    static func buildApproximate(_ exact: ExactVectorIndex) -> HNSWIndex {
+        var graph = HNSWIndex(dimensions: exact.dimensions)
+        for (key, vector) in exact.allVectors().sorted(by: { $0.key < $1.key }) { graph.insert(key: key, vector: vector) }
+        return graph
+    }
+
+    /// Whether a search for `owner` goes to the approximate index: only when there is one and the
+    /// owner holds a tenth of the chunks or more (a graph walk that must skip most nodes as
+    /// another's is slower than the exact scan).
+    func usesApproximate(owner: String) -> Bool {
+        approximate != nil && (chunksOfOwner[owner] ?? 0) * 10 >= index.count
     }
 
     public var chunkCount: Int { index.count }
@@ -81,7 +104,7 @@ public actor DocumentLibrary {
         var start = 0
         while start < chunks.count {
             let end = min(start + 32, chunks.count)
-            vectors += try await embedder.embed(chunks[start..<end].map(\.text))
+            vectors += try await embed(chunks[start..<end].map(\.text))
             progress(end, chunks.count)
             start = end
         }
@@ -92,10 +115,29 @@ public actor DocumentLibrary {
                                             truncated: extracted.truncated, addedMs: now(), chunks: newChunks)
         for (id, chunk) in zip(ids, newChunks) {
             index.insert(key: id, vector: chunk.vector)
+            approximate?.insert(key: id, vector: chunk.vector)
             ownerOfChunk[id] = owner
+        }
+        chunksOfOwner[owner, default: 0] += ids.count
+        if approximate == nil, index.count > approximateAbove {
+            let exact = index
+            approximate = await withCheckedContinuation { continuation in
+                Self.computeQueue.async { continuation.resume(returning: Self.buildApproximate(exact)) }
+            }
         }
         return Added(document: document, alreadyHeld: false)
     }
+
+    /// The on-node model computes off Swift's cooperative pool (as wide as the cores: two here), so a
+    /// long document's embeddings do not stall the node's other tasks (its HTTP API among them).
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        guard let local = embedder as? MiniLMEmbedder else { return try await embedder.embed(texts) }
+        return await withCheckedContinuation { continuation in
+            Self.computeQueue.async { continuation.resume(returning: local.embed(texts)) }
+        }
+    }
+
+    static let computeQueue = DispatchQueue(label: "elohim.assistant.embeddings")
 
     public func documents(owner: String) throws -> [StoredDocument] { try store.documents(owner: owner) }
 
@@ -103,8 +145,10 @@ public actor DocumentLibrary {
         guard let gone = try store.remove(id: id, owner: owner) else { throw LibraryError.noSuchDocument(id: id) }
         for chunk in gone {
             index.remove(key: chunk)
+            approximate?.remove(key: chunk)
             ownerOfChunk[chunk] = nil
         }
+        chunksOfOwner[owner, default: 0] -= gone.count
     }
 
     /// The `top` chunks of `owner`'s documents that best answer `query`, best first.
@@ -113,9 +157,11 @@ public actor DocumentLibrary {
         guard query.utf8.count <= Self.maxQueryBytes else { throw LibraryError.queryTooLong(bytes: query.utf8.count, limit: Self.maxQueryBytes) }
         let match = KeywordQuery.match(for: query)
         guard match != nil else { throw LibraryError.emptyQuery }
-        let vector = try await embedder.embed([query])[0]
+        let vector = try await embed([query])[0]
         let owners = ownerOfChunk
-        let nearest = index.search(vector, k: Self.candidates) { owners[$0] == owner }
+        let nearest = usesApproximate(owner: owner)
+            ? approximate!.search(vector, k: Self.candidates, ef: max(128, 3 * Self.candidates)) { owners[$0] == owner }
+            : index.search(vector, k: Self.candidates) { owners[$0] == owner }
         let keyword = try match.map { try store.keywordSearch(match: $0, owner: owner, limit: Self.candidates) } ?? []
         let fused = Array(HybridRanking.fuse(vector: nearest.map(\.key), keyword: keyword).prefix(top))
         let similarity = Dictionary(uniqueKeysWithValues: nearest.map { ($0.key, $0.score) })

@@ -29,6 +29,11 @@ public struct ExactVectorIndex: Sendable {
         matrix.append(contentsOf: vector)
     }
 
+    /// Every key with its vector, in row order (what an approximate index is built from).
+    public func allVectors() -> [(key: Int64, vector: [Float])] {
+        keys.indices.map { row in (keys[row], Array(matrix[row * dimensions..<(row + 1) * dimensions])) }
+    }
+
     public mutating func remove(key: Int64) {
         guard let row = rowOfKey.removeValue(forKey: key) else { return }
         let last = keys.count - 1
