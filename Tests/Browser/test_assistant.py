@@ -85,9 +85,10 @@ class AssistantScreenTest(BrowserTest):
         files.send_keys(os.path.join(FIXTURES, "manual.pdf") + "\n" + os.path.join(FIXTURES, "report.docx"))
         self.button(page, "Add").click()
         for name in ("manual.pdf", "report.docx"):
-            row = self.document_row(page, name)
-            chunks = row.find_element(By.CSS_SELECTOR, "td.chunks").text
-            self.assertTrue(chunks.isdigit() and int(chunks) >= 1, f"{name} lists its chunks: {chunks!r}")
+            # The list is drawn again as each upload ends: find the row afresh until it shows its chunks.
+            chunks = self.wait(lambda: (lambda t: t if t.isdigit() else None)(
+                self.document_row(page, name).find_element(By.CSS_SELECTOR, "td.chunks").text), 60, f"{name}'s chunk count")
+            self.assertTrue(int(chunks) >= 1, f"{name} lists its chunks: {chunks!r}")
             line = self.css(page, f"#uploads li[data-name='{name}'] .status.ok", timeout=60)
             self.assertIn("Added", line.text)
         self.assertEqual(page.find_element(By.CSS_SELECTOR, "#documents tr[data-name='manual.pdf'] td[data-label=Kind]").text, "PDF")

@@ -54,9 +54,11 @@ class TerminalScreenTest(BrowserTest):
         # The terminal's size follows the window: stty inside says what the page drew.
         def stty(tag):
             self.type_line(page, f"echo {tag}-$(stty size | tr ' ' x)-end")
-            self.wait_screen(page, f"{tag}-")
-            text = self.screen_text(page)
-            line = [l for l in text.split("\n") if l.startswith(f"{tag}-") and l.endswith("-end")][-1]
+            # The typed command holds "{tag}-" too: wait for the output line itself.
+            def lines():
+                return [l for l in self.screen_text(page).split("\n") if l.startswith(f"{tag}-") and l.endswith("-end")]
+            self.wait(lambda: lines(), 30, f"the output of stty ({tag})")
+            line = lines()[-1]
             rows, cols = line[len(tag) + 1:-4].split("x")
             return int(rows), int(cols)
         rows_before, cols_before = stty("size1")
