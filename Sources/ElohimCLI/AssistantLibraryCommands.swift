@@ -19,8 +19,8 @@ struct AssistantIndexCommand: AsyncParsableCommand {
 
         From a team's vault: --vault-file NAME (repeatable) fetches the sealed file, opens it here \
         with the vault passphrase (--passphrase-file, $ELOHIM_VAULT_PASSPHRASE, or a prompt) and adds \
-        its text to your library on the node you name (your own: its text is then kept there in \
-        clear, in the library's database, like any document you add).
+        its text to your library on this machine's node (never another's: the text would cross the \
+        network in clear; it is kept in the library's database like any document you add).
 
           elohim assistant index --team "Water crew" --vault-file pump-manual.pdf
         """
@@ -50,6 +50,12 @@ struct AssistantIndexCommand: AsyncParsableCommand {
         var sources = paths.map { (path: $0, name: ($0 as NSString).lastPathComponent, label: $0) }
         let scratch = try ScratchFolder()
         if !vaultFiles.isEmpty {
+            // A vault file is opened here: its clear text may go to this machine's node only.
+            let host = client.base.host ?? ""
+            guard ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
+                throw fail("--vault-file opens the file on this machine, and \(host) is another: its text would cross the network in clear. "
+                           + "Run the command on that node's machine (or copy the file there and add it from there)")
+            }
             var options = try VaultOptions.parse(["--team", team!] + (passphraseFile.map { ["--passphrase-file", $0] } ?? []))
             options.api = api
             let session = try await options.open()

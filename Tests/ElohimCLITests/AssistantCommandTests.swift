@@ -114,6 +114,8 @@ import Testing
         #expect(fromVault.status == 0 && fromVault.stdout.contains("vault file report.docx: added as document"), "\(fromVault.stdout) \(fromVault.stderr)")
         let found = try await runElohim(["assistant", "search", "--data-dir", data, "Zürich office sanitation team"])
         #expect(found.stdout.hasPrefix("1. report.docx"), "\(found.stdout)")
+        let remote = try await runElohim(["assistant", "index", "--api", "http://192.0.2.1:8000", "--token", "x", "--team", "Crew", "--vault-file", "report.docx"])
+        #expect(remote.status != 0 && remote.stderr.contains("would cross the network in clear"), "\(remote.stderr)")
         let noTeam = try await runElohim(["assistant", "index", "--data-dir", data, "--vault-file", "report.docx"])
         #expect(noTeam.status != 0 && noTeam.stderr.contains("--vault-file needs --team"))
 
