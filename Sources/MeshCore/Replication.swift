@@ -50,6 +50,8 @@ public struct ReplicationCounters: Sendable, Equatable, Codable {
     /// Orphan ops let go: older than `orphanMaxAgeMs`, or the oldest when the room was full.
     public var orphansExpired = 0
     public var orphansEvicted = 0
+    /// Ops that waited behind a sequence gap longer than the replica's `maxHeldAgeMs`.
+    public var heldExpired = 0
     public var teamsRefused = 0
     /// Ops refused because they are dated more than `HybridLogicalClock.maxLeadMs` ahead of
     /// this node's wall clock (offered again by sync once it has caught up).
@@ -213,12 +215,17 @@ public struct Replication: Sendable {
         }
         let op = author.write(operation, in: replica, wallMs: wallMs)
         if !unchecked {
-            if case let .rejected(reason, detail) = replica.state.check(op) {
+            if case let .rejected(reason, detail) = replica.check(op) {
                 counters.writesRefused += 1
                 return .refused(reason, detail)
             }
         }
-        let report = replica.ingest([op])
+        let report = replica.ingest([op], atMs: wallMs)
+        // Its own log refuses an op only at the very end of time (its clock cannot rise).
+        if case let (_, .refused(why))? = report.admissions.first {
+            counters.writesRefused += 1
+            return .refused(.invalid, why)
+        }
         replicas[team] = replica
         counters.opsWritten += 1
         counters.opsLogged += report.logged.count
@@ -249,10 +256,10 @@ public struct Replication: Sendable {
                 return true
             }
             guard adopt(genesis: op, effects: &effects) else { return true }
-            ingest(takeOrphans(of: team), team: team, effects: &effects)
+            ingest(takeOrphans(of: team), team: team, wallMs: wallMs, effects: &effects)
             return true
         }
-        ingest([op], team: team, effects: &effects)
+        ingest([op], team: team, wallMs: wallMs, effects: &effects)
         return true
     }
 
@@ -315,6 +322,13 @@ public struct Replication: Sendable {
             orphanOrder = Deque(orphanOrder.filter { orphans[$0.team] != nil })
         }
         return waiting
+    }
+
+    /// Lets go of ops that waited for a predecessor longer than the replica's `maxHeldAgeMs`.
+    private mutating func dropStaleHeldOps(wallMs: UInt64) {
+        for team in replicas.keys.sorted() where replicas[team]!.heldOpCount > 0 {
+            counters.heldExpired += replicas[team]!.dropHeld(at: wallMs)
+        }
     }
 
     /// Orphan ops kept now (tests, footprint).
@@ -407,7 +421,7 @@ public struct Replication: Sendable {
             counters.syncOpBytesLogged += genesis.size
             incoming += takeOrphans(of: team)
         }
-        let logged = ingest(incoming, team: team, effects: &effects)
+        let logged = ingest(incoming, team: team, wallMs: wallMs, effects: &effects)
         counters.syncOpBytesLogged += logged.reduce(0) { $0 + $1.size }
         if !logged.isEmpty { news.insert(team) }
         // A batch whose only news was refused would come back the same: the pull ends here, and
@@ -430,9 +444,9 @@ public struct Replication: Sendable {
     }
 
     @discardableResult
-    private mutating func ingest(_ ops: [SignedOp], team: TeamID, effects: inout [MeshEffect]) -> [SignedOp] {
+    private mutating func ingest(_ ops: [SignedOp], team: TeamID, wallMs: UInt64, effects: inout [MeshEffect]) -> [SignedOp] {
         guard var replica = replicas[team] else { return [] }
-        let report = replica.ingest(ops)
+        let report = replica.ingest(ops, atMs: wallMs)
         replicas[team] = replica
         for op in report.logged { author.witness(op) }
         guard !report.logged.isEmpty else { return [] }
@@ -463,7 +477,10 @@ public struct Replication: Sendable {
     /// arrives to push them out.
     public mutating func timer<R: RandomNumberGenerator>(at now: Instant, reachable: [NodeID], wallMs: UInt64? = nil, using rng: inout R,
                                                          effects: inout [MeshEffect]) {
-        if let wallMs { expireOrphans(wallMs: wallMs) }
+        if let wallMs {
+            expireOrphans(wallMs: wallMs)
+            dropStaleHeldOps(wallMs: wallMs)
+        }
         for team in syncing.keys.sorted() where syncing[team]!.wait.until <= now {
             let pull = syncing[team]!
             if !pull.wait.isRetry && reachable.contains(pull.peer) {

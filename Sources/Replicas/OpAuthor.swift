@@ -21,8 +21,15 @@ public struct OpAuthor: Sendable {
         return SignedOp.sign(body, with: keyPair)
     }
 
-    /// The next op of this node in `replica`'s team.
+    /// The next op of this node in `replica`'s team. A removal or a role change records how far
+    /// this node's log held the member's ops (`seenSeq`), unless the caller set it.
     public mutating func write(_ operation: TeamOperation, in replica: TeamReplica, wallMs: UInt64) -> SignedOp {
+        var operation = operation
+        switch operation {
+        case let .removeMember(member, nil): operation = .removeMember(member, seenSeq: replica.vector[member])
+        case let .setRole(member, role, nil): operation = .setRole(member, role, seenSeq: replica.vector[member])
+        default: break
+        }
         let body = OpBody(authorKey: keyPair.publicKey, seq: replica.vector[id] + 1, hlc: clock.tick(wallMs: wallMs),
                           team: replica.id, operation: operation)
         return SignedOp.sign(body, with: keyPair)

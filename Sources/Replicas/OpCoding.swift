@@ -60,14 +60,16 @@ enum OpCoding {
             m.role = wire(role)
             m.invite = invite.map { Data($0.bytes) } ?? Data()
             t.addMember = m
-        case let .removeMember(node):
+        case let .removeMember(node, seen):
             var m = Elohim_Replicas_V1_RemoveMember()
             m.member = Data(node.bytes)
+            if let seen { m.seenSeq = seen }
             t.removeMember = m
-        case let .setRole(node, role):
+        case let .setRole(node, role, seen):
             var m = Elohim_Replicas_V1_SetRole()
             m.member = Data(node.bytes)
             m.role = wire(role)
+            if let seen { m.seenSeq = seen }
             t.setRole = m
         case let .createInvite(role, expires):
             var m = Elohim_Replicas_V1_CreateInvite()
@@ -150,9 +152,10 @@ enum OpCoding {
             return .addMember(publicKey: key, role: try role(m.role, "add_member.role"),
                               invite: m.invite.isEmpty ? nil : try opID(m.invite, "add_member.invite"))
         case let .removeMember(m)?:
-            return .removeMember(try nodeID(m.member, "remove_member.member"))
+            return .removeMember(try nodeID(m.member, "remove_member.member"), seenSeq: m.hasSeenSeq ? m.seenSeq : nil)
         case let .setRole(m)?:
-            return .setRole(try nodeID(m.member, "set_role.member"), try role(m.role, "set_role.role"))
+            return .setRole(try nodeID(m.member, "set_role.member"), try role(m.role, "set_role.role"),
+                            seenSeq: m.hasSeenSeq ? m.seenSeq : nil)
         case let .createInvite(m)?:
             return .createInvite(role: try role(m.role, "create_invite.role"), expiresWallMs: m.expiresWallMs)
         case let .revokeInvite(m)?:

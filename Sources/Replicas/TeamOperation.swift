@@ -7,8 +7,12 @@ public enum TeamOperation: Hashable, Sendable {
     case createTeam(name: String, nonce: [UInt8])
     case renameTeam(name: String)
     case addMember(publicKey: Ed25519PublicKey, role: Role, invite: OpID?)
-    case removeMember(NodeID)
-    case setRole(NodeID, Role)
+    /// `seenSeq`: the member's highest sequence number in the writer's log when it signed; its
+    /// later ops are judged with the removal in force (PROTOCOL.md section 7.4). `OpAuthor`
+    /// fills it in; nil only in ops of v0.1 nodes.
+    case removeMember(NodeID, seenSeq: UInt64? = nil)
+    /// `seenSeq` as for `removeMember`: a lower role holds for the member's later ops.
+    case setRole(NodeID, Role, seenSeq: UInt64? = nil)
     case createInvite(role: Role, expiresWallMs: UInt64)
     case revokeInvite(OpID)
     case requestPromotion

@@ -4,12 +4,15 @@ import Wire
 ///
 /// Rules it keeps:
 /// - an op enters the log only with a valid signature (checked when it was decoded), for this
-///   team, and as its author's next sequence number; an op ahead of a gap is held until the gap
-///   fills (at most `maxHeldOps`), and a second op with a sequence number already taken is
-///   refused as equivocation. Every refusal is counted by reason;
+///   team, as its author's next sequence number, and dated (HLC) after its author's previous op:
+///   an author's clock rises with its sequence numbers, so an op cannot be dated before one its
+///   author had already signed. An op ahead of a gap is held until the gap fills (at most
+///   `maxHeldOps`, each at most `maxHeldAgeMs`), and a second op with a sequence number already
+///   taken is refused as equivocation. Every refusal is counted by reason;
 /// - the state is the fold of every logged op in `OpSortKey` order; an op that sorts before
 ///   ops already folded refolds from the nearest checkpoint, so the state never depends on the
-///   order ops arrived in;
+///   order ops arrived in; a removal or demotion holds for the member's ops its writer had not
+///   seen, wherever they sort (`RemovalCuts`), and one that arrives refolds from the first of them;
 /// - the version vector says exactly which ops the log holds, so anti-entropy can send the
 ///   difference.
 public struct TeamReplica: Sendable {
@@ -21,6 +24,10 @@ public struct TeamReplica: Sendable {
         /// fill the room every author's gaps share; ops further ahead are refused and come
         /// back through sync, in order.
         public var maxHeldAhead: UInt64 = 1_000
+        /// How long an op may wait for its predecessor (by the wall time passed to `ingest` and
+        /// `dropHeld`): ten minutes, time for several syncs; a dropped op comes back by sync,
+        /// in order.
+        public var maxHeldAgeMs: UInt64 = 10 * 60 * 1000
         /// Ops in the log; beyond it new ops are refused (counted).
         public var maxOps = 2_000_000
         /// Ops between checkpoints, and checkpoints kept (the most recent ones).
@@ -35,6 +42,9 @@ public struct TeamReplica: Sendable {
         public var held = 0
         public var releasedFromHold = 0
         public var heldDropped = 0
+        public var heldExpired = 0
+        /// Ops dated at or before their author's previous op.
+        public var hlcNotRising = 0
         public var equivocations = 0
         public var wrongTeam = 0
         public var logFull = 0
@@ -70,11 +80,16 @@ public struct TeamReplica: Sendable {
     private var byAuthor: [NodeID: [SignedOp]] = [:]
     /// Every logged op in fold order.
     private var ordered: [SignedOp] = []
-    private var held: [NodeID: [UInt64: SignedOp]] = [:]
+    /// Ops waiting for their predecessor, with their arrival time (wall ms).
+    private var held: [NodeID: [UInt64: (op: SignedOp, atMs: UInt64)]] = [:]
     private var heldCount = 0
     /// State after folding `ordered[0..<count]`, most recent last.
     private var checkpoints: [(count: Int, state: TeamState)] = []
     private let genesisState: TeamState
+    /// The log's removals and demotions, by member.
+    public private(set) var cuts = RemovalCuts()
+    /// Set by `append` when a removal or demotion entered the log in this `ingest`.
+    private var cutLogged = false
 
     /// A replica of the team `genesis` creates.
     public init(genesis: SignedOp, limits: Limits = Limits()) throws(OpError) {
@@ -101,31 +116,72 @@ public struct TeamReplica: Sendable {
 
     // MARK: Ingest
 
-    /// Takes in ops from anywhere (the author itself, gossip, a sync batch), in any order.
-    public mutating func ingest(_ ops: [SignedOp]) -> Report {
+    /// Takes in ops from anywhere (the author itself, gossip, a sync batch), in any order, at
+    /// wall time `atMs` (the age of ops held behind a gap is counted from it).
+    public mutating func ingest(_ ops: [SignedOp], atMs: UInt64 = 0) -> Report {
         var report = Report()
         var fresh: [SignedOp] = []
+        cutLogged = false
         for op in ops {
-            let admission = admit(op, into: &fresh)
+            let admission = admit(op, into: &fresh, atMs: atMs)
             report.admissions.append((op.id, admission))
         }
         guard !fresh.isEmpty else { return report }
         fresh.sort { $0.sortKey < $1.sortKey }
         report.logged = fresh
-        if let last = ordered.last, fresh[0].sortKey > last.sortKey {
+        // A new removal changes how ops already folded are judged: from the first op it may cut.
+        let cutFrom = cutLogged ? firstOpACutMayReach() : nil
+        if let last = ordered.last, fresh[0].sortKey > last.sortKey, cutFrom.map({ $0 > last.sortKey }) ?? true {
             for op in fresh {
                 ordered.append(op)
                 report.outcomes[op.id] = fold(op)
                 checkpointIfDue()
             }
         } else {
-            let first = insertSorted(fresh)
+            var first = insertSorted(fresh)
+            if let cutFrom { first = min(first, position(of: cutFrom)) }
             refold(from: first, report: &report)
         }
         return report
     }
 
-    private mutating func admit(_ op: SignedOp, into fresh: inout [SignedOp]) -> Admission {
+    /// How the rules would decide `op` if it were folded next (the check of a local write).
+    public func check(_ op: SignedOp) -> RuleOutcome { state.check(op, cuts: cuts) }
+
+    /// Lets go of held ops that arrived more than `maxHeldAgeMs` before `nowMs`; returns how
+    /// many. They come back by sync once their predecessors are here.
+    public mutating func dropHeld(at nowMs: UInt64) -> Int {
+        guard heldCount > 0 else { return 0 }
+        var dropped = 0
+        for author in held.keys.sorted() {
+            let stale = held[author]!.filter { nowMs >= $0.value.atMs && nowMs - $0.value.atMs > limits.maxHeldAgeMs }.keys
+            for seq in stale { held[author]![seq] = nil }
+            dropped += stale.count
+            if held[author]!.isEmpty { held[author] = nil }
+        }
+        heldCount -= dropped
+        counters.heldExpired += dropped
+        return dropped
+    }
+
+    /// The earliest-sorting op any logged cut may judge differently: for each member cut, its
+    /// first op past the lowest `seenSeq` (an author's HLC rises with its seq, so that op sorts
+    /// first among them).
+    private func firstOpACutMayReach() -> OpSortKey? {
+        cuts.members.compactMap { op(author: $0.member, seq: $0.seenSeq &+ 1)?.sortKey }.min()
+    }
+
+    /// The index in `ordered` of the op sorting at `key` (or the first after it).
+    private func position(of key: OpSortKey) -> Int {
+        var lo = 0, hi = ordered.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ordered[mid].sortKey < key { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    private mutating func admit(_ op: SignedOp, into fresh: inout [SignedOp], atMs: UInt64) -> Admission {
         guard op.body.team == id else {
             if op.id == id { counters.duplicates += 1; return .duplicate }
             counters.wrongTeam += 1
@@ -154,7 +210,7 @@ public struct TeamReplica: Sendable {
                 counters.heldDropped += 1
                 return .refused("held-op limit of \(limits.maxHeldOps) reached")
             }
-            held[author, default: [:]][seq] = op
+            held[author, default: [:]][seq] = (op, atMs)
             heldCount += 1
             counters.held += 1
             return .held
@@ -163,20 +219,30 @@ public struct TeamReplica: Sendable {
             counters.logFull += 1
             return .refused("log limit of \(limits.maxOps) ops reached")
         }
+        if let refusal = notRising(op) { return refusal }
         append(op, into: &fresh)
         // The gap may have closed for ops held behind it.
         var next = seq + 1
         while let waiting = held[author]?.removeValue(forKey: next) {
             heldCount -= 1
+            guard notRising(waiting.op) == nil else { break }
             counters.releasedFromHold += 1
-            append(waiting, into: &fresh)
+            append(waiting.op, into: &fresh)
             next += 1
         }
         if held[author]?.isEmpty == true { held[author] = nil }
         return .logged
     }
 
+    /// A refusal when `op` (its author's next) is not dated after its author's previous op.
+    private mutating func notRising(_ op: SignedOp) -> Admission? {
+        guard let previous = byAuthor[op.author]?.last, op.body.hlc <= previous.body.hlc else { return nil }
+        counters.hlcNotRising += 1
+        return .refused("\(op.author.short)'s op \(op.body.seq) is dated \(op.body.hlc), not after its op \(previous.body.seq) (\(previous.body.hlc))")
+    }
+
     private mutating func append(_ op: SignedOp, into fresh: inout [SignedOp]) {
+        if cuts.record(op) != nil { cutLogged = true }
         byAuthor[op.author, default: []].append(op)
         vector[op.author] = op.body.seq
         counters.accepted += 1
@@ -186,7 +252,7 @@ public struct TeamReplica: Sendable {
     // MARK: Fold
 
     private mutating func fold(_ op: SignedOp) -> RuleOutcome {
-        TeamRules.apply(op, to: &state)
+        TeamRules.apply(op, to: &state, cuts: cuts)
     }
 
     private mutating func checkpointIfDue() {
@@ -197,12 +263,7 @@ public struct TeamReplica: Sendable {
 
     /// Merges `fresh` (sorted) into `ordered`; returns the index of the first fresh op.
     private mutating func insertSorted(_ fresh: [SignedOp]) -> Int {
-        let firstKey = fresh[0].sortKey
-        var lo = 0, hi = ordered.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if ordered[mid].sortKey < firstKey { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = position(of: fresh[0].sortKey)
         var merged: [SignedOp] = []
         merged.reserveCapacity(ordered.count - lo + fresh.count)
         var i = lo, j = 0

@@ -20,7 +20,7 @@ import Wire
         let x = OpID(bytes: [UInt8](repeating: 7, count: 32))!
         let ops: [TeamOperation] = [
             .renameTeam(name: "new"), .addMember(publicKey: keys(9).publicKey, role: .member, invite: x),
-            .removeMember(f.id(2)), .setRole(f.id(2), .admin), .createInvite(role: .guest, expiresWallMs: 99),
+            .removeMember(f.id(2), seenSeq: 0), .setRole(f.id(2), .admin, seenSeq: 12), .createInvite(role: .guest, expiresWallMs: 99),
             .revokeInvite(x), .requestPromotion, .approvePromotion(request: x),
             .defineWorkflow(name: "w", stages: [StageDefinition(name: "s", roles: [.member, .admin], slaSeconds: 60),
                                                 StageDefinition(name: "t", roles: [], slaSeconds: nil)]),

@@ -464,6 +464,9 @@ nonisolated struct Elohim_Replicas_V1_AddMember: Sendable {
   init() {}
 }
 
+/// seen_seq: the highest sequence number of the member's ops the writer's log held when it
+/// signed (PROTOCOL.md section 7.4): the member's later ops are judged with the removal or the
+/// lower role in force, wherever their HLC places them. Absent in ops of v0.1 nodes.
 nonisolated struct Elohim_Replicas_V1_RemoveMember: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -471,9 +474,20 @@ nonisolated struct Elohim_Replicas_V1_RemoveMember: Sendable {
 
   var member: Data = Data()
 
+  var seenSeq: UInt64 {
+    get {_seenSeq ?? 0}
+    set {_seenSeq = newValue}
+  }
+  /// Returns true if `seenSeq` has been explicitly set.
+  var hasSeenSeq: Bool {self._seenSeq != nil}
+  /// Clears the value of `seenSeq`. Subsequent reads from it will return its default value.
+  mutating func clearSeenSeq() {self._seenSeq = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
+
+  fileprivate var _seenSeq: UInt64? = nil
 }
 
 nonisolated struct Elohim_Replicas_V1_SetRole: Sendable {
@@ -485,9 +499,20 @@ nonisolated struct Elohim_Replicas_V1_SetRole: Sendable {
 
   var role: Elohim_Replicas_V1_Role = .unspecified
 
+  var seenSeq: UInt64 {
+    get {_seenSeq ?? 0}
+    set {_seenSeq = newValue}
+  }
+  /// Returns true if `seenSeq` has been explicitly set.
+  var hasSeenSeq: Bool {self._seenSeq != nil}
+  /// Clears the value of `seenSeq`. Subsequent reads from it will return its default value.
+  mutating func clearSeenSeq() {self._seenSeq = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
+
+  fileprivate var _seenSeq: UInt64? = nil
 }
 
 nonisolated struct Elohim_Replicas_V1_CreateInvite: Sendable {
@@ -1366,7 +1391,7 @@ nonisolated extension Elohim_Replicas_V1_AddMember: SwiftProtobuf.Message, Swift
 
 nonisolated extension Elohim_Replicas_V1_RemoveMember: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".RemoveMember"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}member\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}member\0\u{3}seen_seq\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1375,20 +1400,29 @@ nonisolated extension Elohim_Replicas_V1_RemoveMember: SwiftProtobuf.Message, Sw
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.member) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self._seenSeq) }()
       default: break
       }
     }
   }
 
   func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.member.isEmpty {
       try visitor.visitSingularBytesField(value: self.member, fieldNumber: 1)
     }
+    try { if let v = self._seenSeq {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Elohim_Replicas_V1_RemoveMember, rhs: Elohim_Replicas_V1_RemoveMember) -> Bool {
     if lhs.member != rhs.member {return false}
+    if lhs._seenSeq != rhs._seenSeq {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1396,7 +1430,7 @@ nonisolated extension Elohim_Replicas_V1_RemoveMember: SwiftProtobuf.Message, Sw
 
 nonisolated extension Elohim_Replicas_V1_SetRole: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".SetRole"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}member\0\u{1}role\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}member\0\u{1}role\0\u{3}seen_seq\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1406,24 +1440,33 @@ nonisolated extension Elohim_Replicas_V1_SetRole: SwiftProtobuf.Message, SwiftPr
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.member) }()
       case 2: try { try decoder.decodeSingularEnumField(value: &self.role) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self._seenSeq) }()
       default: break
       }
     }
   }
 
   func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.member.isEmpty {
       try visitor.visitSingularBytesField(value: self.member, fieldNumber: 1)
     }
     if self.role != .unspecified {
       try visitor.visitSingularEnumField(value: self.role, fieldNumber: 2)
     }
+    try { if let v = self._seenSeq {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 3)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Elohim_Replicas_V1_SetRole, rhs: Elohim_Replicas_V1_SetRole) -> Bool {
     if lhs.member != rhs.member {return false}
     if lhs.role != rhs.role {return false}
+    if lhs._seenSeq != rhs._seenSeq {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -11,25 +11,34 @@ public enum RuleOutcome: Equatable, Sendable {
 extension TeamState {
     /// How the rules would decide `op` if it were folded next: the check a local write passes
     /// before it is logged. Changes nothing.
-    public func check(_ op: SignedOp) -> RuleOutcome {
+    public func check(_ op: SignedOp, cuts: RemovalCuts = RemovalCuts()) -> RuleOutcome {
         var trial = self
-        return TeamRules.apply(op, to: &trial)
+        return TeamRules.apply(op, to: &trial, cuts: cuts)
     }
 }
 
 /// The rules every replica applies, in fold order, to decide each op (PROTOCOL.md section 7.3).
 ///
 /// An op is checked against the membership its author had at that point of the fold, so the
-/// same op is accepted or refused everywhere. Refused ops change nothing but the rejection
+/// same op is accepted or refused everywhere; a removal or demotion its author's later ops
+/// cannot be dated around holds for them wherever they sort (`RemovalCuts`). Refused ops change nothing but the rejection
 /// counts; an op that lost a race (an item changed since its author looked) is a conflict.
 enum TeamRules {
     typealias Outcome = RuleOutcome
 
     /// Applies `op` (not the team's creation) to `state`.
-    static func apply(_ op: SignedOp, to state: inout TeamState) -> Outcome {
+    static func apply(_ op: SignedOp, to state: inout TeamState, cuts: RemovalCuts) -> Outcome {
         let author = op.author
-        guard let role = state.role(of: author) else {
+        guard var role = state.role(of: author) else {
             return record(.rejected(.notAMember, "\(author.short) is not a member"), op, &state)
+        }
+        if !cuts.isEmpty, let limit = cuts.limit(for: op, in: state) {
+            guard let limited = limit else {
+                return record(.rejected(.signedAfterRemoval,
+                                        "\(author.short) was removed by an op that had not seen this one (seq \(op.body.seq))"),
+                              op, &state)
+            }
+            role = min(role, limited)
         }
         // The Super Admin's return ends a failsafe promotion.
         if author == state.creator, state.promotion != nil { state.promotion = nil }
@@ -48,13 +57,13 @@ enum TeamRules {
             }()
         case let .addMember(key, newRole, invite):
             outcome = addMember(op, key: key, role: newRole, invite: invite, authorRole: role, state: &state)
-        case let .removeMember(target):
+        case let .removeMember(target, _):
             outcome = manage(target, authorRole: role, state: state) ?? {
                 state.members.remove(target)
                 if state.promotion?.acting == target { state.promotion = nil }
                 return .applied
             }()
-        case let .setRole(target, newRole):
+        case let .setRole(target, newRole, _):
             if newRole == .superAdmin { outcome = .rejected(.forbidden, "the Super Admin role is not given, only held") }
             else {
                 outcome = manage(target, authorRole: role, state: state) ?? {

@@ -113,6 +113,8 @@ public struct Rejection: Equatable, Sendable {
         case unknownTarget = "unknown-target"
         case invalid = "invalid"
         case duplicateTeam = "duplicate-team"
+        /// Signed by a member after a removal that had not seen it, however it is dated.
+        case signedAfterRemoval = "signed-after-removal"
 
         public static func < (a: Reason, b: Reason) -> Bool { a.rawValue < b.rawValue }
     }
