@@ -83,6 +83,21 @@ struct ChatServiceTests {
         }
     }
 
+    @Test func aModelIsDescribedOnceForManyQuestionsAndAWrongNameEveryTime() async throws {
+        try await StandIn.with(chunkDelayMilliseconds: 0) { server in
+            let service = try Self.service(server)
+            let chat = try service.store.create(owner: "ana", title: "t", model: nil, system: "SYS", nowMs: 1)
+            _ = try await Self.run(service, chat.id, "first?")
+            _ = try await Self.run(service, chat.id, "second?")
+            for _ in 0..<2 {
+                await #expect(throws: ModelServerError.modelNotFound("nope")) { try await service.prepare(owner: "ana", chatID: chat.id, question: "hi", model: "nope") }
+            }
+            let shows = try server.loggedRequests().filter { ($0["path"] as? String) == "/api/show" }
+            let names = shows.compactMap { ($0["body"] as? [String: Any]).flatMap { ($0["model"] ?? $0["name"]) as? String } }
+            #expect(names == ["standin-chat", "nope", "nope"], "\(names)")
+        }
+    }
+
     @Test func failuresSayWhatWasWrongAndLoseNothing() async throws {
         try await StandIn.with(chunkDelayMilliseconds: 1) { server in
             let service = try Self.service(server)

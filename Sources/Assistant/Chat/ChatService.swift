@@ -23,6 +23,8 @@ public struct ChatService: Sendable {
     public let client: OllamaClient
     public let defaultModel: String?
     public let now: @Sendable () -> Int64
+    /// Models' windows as the server described them (shared by copies of this service).
+    public let windows = ModelWindowCache()
 
     public static let maxQuestionBytes = 8 << 10
     public static let maxAnswerBytes = 64 << 10
@@ -48,6 +50,16 @@ public struct ChatService: Sendable {
         return first.name
     }
 
+    /// The window to ask `model` for: its own context length (as the server describes it, kept
+    /// a few minutes), at most `maxContext`. A model the server lacks fails here.
+    func window(of model: String) async throws -> Int {
+        if let known = windows.window(of: model, at: now()) { return known }
+        let described = try await client.showModel(model)
+        let window = min(described.contextLength ?? Self.fallbackContext, Self.maxContext)
+        windows.learn(window, of: model, at: now())
+        return window
+    }
+
     /// A question checked, its sources found, its prompt built and the question stored: what is
     /// left is to ask the model (`answer`). Errors up to here (no such chat, no model server, a
     /// model it lacks) come before anything is streamed, so an HTTP answer can carry their status.
@@ -65,8 +77,7 @@ public struct ChatService: Sendable {
         guard question.utf8.count <= Self.maxQuestionBytes else { throw ChatError.questionTooLong(bytes: question.utf8.count, limit: Self.maxQuestionBytes) }
         var chat = try store.chat(id: chatID, owner: owner)
         let model = try await model(asked: asked, chat: chat)
-        let described = try await client.showModel(model)
-        let window = min(described.contextLength ?? Self.fallbackContext, Self.maxContext)
+        let window = try await window(of: model)
 
         var hits: [SearchHit] = []
         if let library, KeywordQuery.match(for: question) != nil {
