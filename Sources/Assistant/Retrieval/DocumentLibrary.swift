@@ -94,7 +94,7 @@ public actor DocumentLibrary {
               !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { throw LibraryError.badName(name) }
         let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         if let held = try store.existing(owner: owner, sha256: sha) { return Added(document: held, alreadyHeld: true) }
-        guard try store.documents(owner: owner).count < Self.maxDocumentsPerOwner else {
+        guard try store.documentCount(owner: owner) < Self.maxDocumentsPerOwner else {
             throw LibraryError.tooManyDocuments(limit: Self.maxDocumentsPerOwner)
         }
         let extracted = try extractor.extract(name: name, bytes: bytes)
@@ -113,6 +113,8 @@ public actor DocumentLibrary {
         }
         let (document, ids) = try store.add(owner: owner, name: name, kind: extracted.kind, sha256: sha, bytes: bytes.count,
                                             truncated: extracted.truncated, addedMs: now(), chunks: newChunks)
+        // The same bytes added by a second upload while this one was embedding: one copy is kept.
+        if ids.isEmpty, !newChunks.isEmpty { return Added(document: document, alreadyHeld: true) }
         for (id, chunk) in zip(ids, newChunks) {
             index.insert(key: id, vector: chunk.vector)
             approximate?.insert(key: id, vector: chunk.vector)

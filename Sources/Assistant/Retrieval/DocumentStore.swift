@@ -94,10 +94,15 @@ public final class DocumentStore: Sendable {
         }
     }
 
-    /// Stores a document and its chunks; returns it and its chunks' ids, in order.
+    /// Stores a document and its chunks; returns it and its chunks' ids, in order. When `owner`
+    /// already holds these bytes (two uploads of one file at once), nothing is stored and the
+    /// document held is returned with no chunk ids.
     public func add(owner: String, name: String, kind: DocumentKind, sha256: String, bytes: Int, truncated: Bool,
                     addedMs: Int64, chunks: [NewChunk]) throws -> (document: StoredDocument, chunkIDs: [Int64]) {
         try database.write { db in
+            if let held = try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE owner = ? AND sha256 = ?", arguments: [owner, sha256]) {
+                return (Self.document(held), [])
+            }
             try db.execute(sql: """
                 INSERT INTO documents(owner, name, kind, sha256, bytes, chunks, added_ms, truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [owner, name, kind.rawValue, sha256, bytes, chunks.count, addedMs, truncated])
@@ -112,6 +117,11 @@ public final class DocumentStore: Sendable {
             let row = try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE id = ?", arguments: [id])!
             return (Self.document(row), ids)
         }
+    }
+
+    /// How many documents `owner` holds.
+    public func documentCount(owner: String) throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents WHERE owner = ?", arguments: [owner]) ?? 0 }
     }
 
     /// `owner`'s documents, newest first.
