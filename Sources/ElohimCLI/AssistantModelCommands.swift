@@ -10,10 +10,18 @@ struct ModelServerOptions: ParsableArguments {
 
     /// The client of the server chosen; a bad address fails with the flag or variable to fix.
     func client() throws -> OllamaClient {
+        do { return OllamaClient(address: try Self.address(given: ollama)) } catch let error as ValidationError {
+            throw fail(error.message)
+        }
+    }
+
+    /// `given` (an `--ollama` value), else `$ELOHIM_OLLAMA`, else Ollama's own default address.
+    /// A bad one is refused naming the flag or variable to fix (`node run` uses this too).
+    static func address(given: String?) throws -> ModelServerAddress {
         let environment = ProcessInfo.processInfo.environment[OllamaClient.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
-        guard let url = ollama ?? environment else { return OllamaClient() }
-        do { return try OllamaClient(baseURL: url) } catch {
-            throw fail("\(error) (from \(ollama != nil ? "--ollama" : "$\(OllamaClient.environmentVariable)"))")
+        guard let url = given ?? environment else { return .ollamaDefault }
+        do { return try ModelServerAddress(parsing: url) } catch {
+            throw ValidationError("\(given != nil ? "--ollama" : "$\(OllamaClient.environmentVariable)"): \(error)")
         }
     }
 }

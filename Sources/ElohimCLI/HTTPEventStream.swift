@@ -15,40 +15,19 @@ enum HTTPEventStream {
 
     static func post(_ url: URL, headers: [(String, String)], body: [UInt8], idle: TimeInterval,
                      onEvent: (String, Data) throws -> Void) throws -> HTTPExchange.Answer? {
-        guard let host = url.host, !host.isEmpty else { throw HTTPFailure.badURL(url.absoluteString) }
-        let port = url.port ?? 80
-        let address = "\(host.contains(":") ? "[\(host)]" : host):\(port)"
-        let fd = try HTTPExchange.connect(host: host, port: port, address: address, deadline: Date().addingTimeInterval(idle))
+        let (fd, address) = try HTTPExchange.sendRequest(url, method: "POST", headers: headers + [("Accept", "text/event-stream")],
+                                                         body: body, deadline: Date().addingTimeInterval(idle))
         defer { close(fd) }
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { path += "?" + query }
-        var head = "POST \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\nUser-Agent: elohim-cli\r\nAccept: text/event-stream\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(body.count)\r\n\r\n"
-        try HTTPExchange.write(fd, Array(head.utf8) + body, address: address, deadline: Date().addingTimeInterval(idle))
-
-        // The head first.
-        var data: [UInt8] = []
-        var headerEnd: Int?
-        while headerEnd == nil {
-            let more = try HTTPExchange.read(fd, address: address, deadline: Date().addingTimeInterval(idle))
-            guard !more.isEmpty else { throw HTTPFailure.closed(address) }
-            data += more
-            headerEnd = HTTPExchange.find([13, 10, 13, 10], in: data)
-            if headerEnd == nil && data.count > HTTPExchange.maxHeaderBytes { throw HTTPFailure.notHTTP(address) }
-        }
-        let lines = String(decoding: data[..<headerEnd!], as: UTF8.self).components(separatedBy: "\r\n")
-        let parts = lines[0].split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw HTTPFailure.notHTTP(address) }
-        let chunked = lines.dropFirst().contains { $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().contains("chunked") }
-        var rest = Array(data[(headerEnd! + 4)...])
+        let head = try HTTPExchange.readHead(fd, address: address, deadline: Date().addingTimeInterval(idle))
+        let (status, chunked) = (head.status, head.isChunked)
+        var rest = head.rest
         guard (200..<300).contains(status) else {
             while rest.count < maxEventBytes {
                 let more = try HTTPExchange.read(fd, address: address, deadline: Date().addingTimeInterval(idle))
                 if more.isEmpty { break }
                 rest += more
             }
-            return HTTPExchange.Answer(status: status, headers: [:], body: chunked ? (try? HTTPExchange.dechunk(rest, address: address)) ?? rest : rest)
+            return HTTPExchange.Answer(status: status, headers: head.headers, body: chunked ? (try? HTTPExchange.dechunk(rest, address: address)) ?? rest : rest)
         }
 
         var dechunker = Dechunker(chunked: chunked)

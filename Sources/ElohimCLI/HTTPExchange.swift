@@ -36,19 +36,30 @@ enum HTTPExchange {
     }
 
     static func exchange(_ url: URL, method: String, headers: [(String, String)], body: [UInt8]?, timeout: TimeInterval) throws -> Answer {
+        let deadline = Date().addingTimeInterval(timeout)
+        let (fd, address) = try sendRequest(url, method: method, headers: headers, body: body ?? [], deadline: deadline)
+        defer { close(fd) }
+        return try readAnswer(fd, address: address, deadline: deadline)
+    }
+
+    /// Connects to `url`'s host and sends the request: the open socket (the caller closes it)
+    /// and the address as errors name it.
+    static func sendRequest(_ url: URL, method: String, headers: [(String, String)], body: [UInt8],
+                            deadline: Date) throws -> (fd: Int32, address: String) {
         guard let host = url.host, !host.isEmpty else { throw HTTPFailure.badURL(url.absoluteString) }
         let port = url.port ?? 80
-        let deadline = Date().addingTimeInterval(timeout)
         let address = "\(host.contains(":") ? "[\(host)]" : host):\(port)"
         let fd = try connect(host: host, port: port, address: address, deadline: deadline)
-        defer { close(fd) }
         var path = url.path.isEmpty ? "/" : url.path
         if let query = url.query { path += "?" + query }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\nUser-Agent: elohim-cli\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(body?.count ?? 0)\r\n\r\n"
-        try write(fd, Array(head.utf8) + (body ?? []), address: address, deadline: deadline)
-        return try readAnswer(fd, address: address, deadline: deadline)
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        do { try write(fd, Array(head.utf8) + body, address: address, deadline: deadline) } catch {
+            close(fd)
+            throw error
+        }
+        return (fd, address)
     }
 
     // MARK: Socket steps, each waiting in poll(2) with the time left
@@ -119,7 +130,16 @@ enum HTTPExchange {
 
     // MARK: The answer
 
-    static func readAnswer(_ fd: Int32, address: String, deadline: Date) throws -> Answer {
+    /// An answer's status line and headers (names lower-cased), and the bytes read past them.
+    struct Head {
+        var status: Int
+        var headers: [String: String]
+        var rest: [UInt8]
+
+        var isChunked: Bool { headers["transfer-encoding"]?.lowercased().contains("chunked") == true }
+    }
+
+    static func readHead(_ fd: Int32, address: String, deadline: Date) throws -> Head {
         var data: [UInt8] = []
         var headerEnd: Int?
         while headerEnd == nil {
@@ -137,7 +157,13 @@ enum HTTPExchange {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        var rest = Array(data[(headerEnd! + 4)...])
+        return Head(status: status, headers: headers, rest: Array(data[(headerEnd! + 4)...]))
+    }
+
+    static func readAnswer(_ fd: Int32, address: String, deadline: Date) throws -> Answer {
+        let head = try readHead(fd, address: address, deadline: deadline)
+        let (status, headers) = (head.status, head.headers)
+        var rest = head.rest
         func readToEnd(atLeast: Int? = nil) throws {
             while atLeast.map({ rest.count < $0 }) ?? true {
                 let more = try read(fd, address: address, deadline: deadline)
@@ -146,7 +172,7 @@ enum HTTPExchange {
                 guard rest.count <= maxBody + 64 * 1024 else { throw HTTPFailure.tooLarge(address) }
             }
         }
-        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
+        if head.isChunked {
             try readToEnd()
             return Answer(status: status, headers: headers, body: try dechunk(rest, address: address))
         }

@@ -119,17 +119,8 @@ struct NodeRunCommand: AsyncParsableCommand {
         valueName: "days"))
     var terminalLogDays: Int = 0
 
-    /// `--ollama`, else `$ELOHIM_OLLAMA`, else Ollama's own default address.
-    static func ollamaAddress(_ given: String?) throws -> ModelServerAddress {
-        let environment = ProcessInfo.processInfo.environment[OllamaClient.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
-        guard let url = given ?? environment else { return .ollamaDefault }
-        do { return try ModelServerAddress(parsing: url) } catch {
-            throw ValidationError("\(given != nil ? "--ollama" : "$\(OllamaClient.environmentVariable)"): \(error)")
-        }
-    }
-
     func validate() throws {
-        _ = try Self.ollamaAddress(ollama)
+        _ = try ModelServerOptions.address(given: ollama)
         guard ["on", "off"].contains(terminals) else { throw ValidationError("--terminals must be on or off; got '\(terminals)'") }
         guard (0...3650).contains(terminalLogDays) else { throw ValidationError("--terminal-log-days must be 0 (off) to 3650; got \(terminalLogDays)") }
         guard (0...1_000_000).contains(rateLimit) else { throw ValidationError("--rate-limit must be 0 (off) to 1000000; got \(rateLimit)") }
@@ -193,7 +184,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         let banner = Banner(nodeID: node.nodeID.description, data: node.folder.url.path, meshHost: meshAddress.host, web: web?.root.path)
         var httpOptions = HTTPOptions(origins: OriginPolicy(allowedHosts: allowedHosts, allowedOrigins: allowedOrigins),
                                       metricsPublic: metricsPublic)
-        httpOptions.ollama = try Self.ollamaAddress(ollama)
+        httpOptions.ollama = try ModelServerOptions.address(given: ollama)
         httpOptions.chatModel = chatModel
         let transport = Transport(configuration: transportConfiguration, endpoint: node, trust: trust,
                                   logger: logger) { port in await banner.mesh(port) }
