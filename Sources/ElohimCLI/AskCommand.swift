@@ -47,6 +47,9 @@ struct AskCommand: AsyncParsableCommand {
         do {
             try client.streamEvents("api/v1/assistant/chats/\(chatID!)/messages", body: [UInt8](body), onEvent: printer.handle)
         } catch {
+            // Refused before the question was stored (a model the server lacks, no model server):
+            // the chat made for it would be left empty, so it goes too.
+            if chat == nil, printer.events == 0 { try? await client.deleteNoContent("api/v1/assistant/chats/\(chatID!)") }
             throw fail(error)
         }
         FileHandleOutput.standardOutput(printer.closing(chat: chatID!))
@@ -64,9 +67,12 @@ final class AnswerPrinter {
 
     var sources: [Source] = []
     var failed = false
+    /// Events received: none means the node refused the question before storing it.
+    var events = 0
     var endedWithNewline = true
 
     func handle(event: String, data: Data) throws {
+        events += 1
         switch event {
         case "sources": sources = try JSONDecoder().decode(Sources.self, from: data).sources
         case "token":

@@ -92,6 +92,9 @@ import Testing
         #expect(broken.status == 1 && broken.stderr.contains("the answer stopped"))
         let missing = try await runElohim(["ask", "--data-dir", data, "hello", "--model", "nope"])
         #expect(missing.status == 1 && missing.stderr.contains("elohim assistant pull nope"))
+        // The chat made for the refused question went with it: the next new chat is number 2.
+        let next = try await runElohim(["ask", "--data-dir", data, "Anything on burns?"])
+        #expect(next.status == 0 && next.stdout.contains("(chat 2: continue it with --chat 2)"), "\(next.stdout)")
         let badTop = try await runElohim(["ask", "--data-dir", data, "hello", "--top", "0"])
         #expect(badTop.status != 0 && badTop.stderr.contains("--top must be between 1 and 50"))
 
