@@ -22,6 +22,7 @@ declare -A seeds=(
   [team-crash]=1..30
   [team-pairing]=1..30
   [long-partition]=1..20
+  [long-partition-crash]=1..10
 )
 
 failed=0

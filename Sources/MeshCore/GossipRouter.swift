@@ -89,11 +89,13 @@ public struct GossipRouter: Sendable {
     ///   - nextBroadcastSeq: the persisted sequence counter, so a restarted node never reuses an ID.
     ///   - restoredMessages: messages persisted before a restart (`PersistRecord.message`), oldest
     ///     first: they stay duplicates, and those that may travel on are served to peers again.
+    ///   - restoredFloors: forgotten floors persisted before a restart (`PersistRecord.forgottenFloor`),
+    ///     with their age: they refuse what is older than the restored messages.
     ///   - repairedElsewhere: true for payloads another layer repairs: they are delivered,
     ///     forwarded and served on request as any other, but offered in digests only while
     ///     younger than `handOverAge`.
     public init(me: NodeID, configuration: GossipConfiguration, nextBroadcastSeq: UInt64 = 0,
-                restoredMessages: [GossipFrame] = [], at now: Instant = .zero,
+                restoredMessages: [GossipFrame] = [], restoredFloors: [StoredFloor] = [], at now: Instant = .zero,
                 repairedElsewhere: @escaping @Sendable (_ payload: [UInt8]) -> Bool = { _ in false }) {
         precondition((1...GossipConfiguration.maximumTTL).contains(configuration.ttl), "ttl must be 1...16")
         self.me = me
@@ -103,7 +105,8 @@ public struct GossipRouter: Sendable {
         self.tree = TreeAdvert(root: me, distance: 0, parent: nil)
         seen = AgedCache(capacity: configuration.seenCapacity, maxAge: configuration.seenMaxAge)
         forgotten = ForgottenFloors(capacity: configuration.forgottenOriginsCapacity,
-                                    lifetime: configuration.seenMaxAge * 2)
+                                    lifetime: configuration.forgottenFloorLifetime)
+        forgotten.restore(restoredFloors.filter { $0.origin != me }, at: now)
         store = AgedCache(capacity: configuration.storeCapacity, maxAge: configuration.seenMaxAge)
         // Restored copies are stored as already past `handOverAge`: the gap a restart leaves
         // is anti-entropy's to fill (see `recentAnnouncements`), not a flood of old copies.
@@ -130,6 +133,8 @@ public struct GossipRouter: Sendable {
     public func hasSeen(_ id: MessageID) -> Bool { seen.contains(id) }
     /// Origins with a forgotten floor.
     public var forgottenOriginCount: Int { forgotten.count }
+    /// The forgotten floors in force at `now`, in origin order, as a restart takes them back.
+    public func forgottenFloors(at now: Instant) -> [StoredFloor] { forgotten.stored(at: now) }
 
     /// The earliest instant at which `timer` has work to do.
     public var nextDeadline: Instant? {
@@ -368,11 +373,19 @@ public struct GossipRouter: Sendable {
         }
     }
 
-    /// A seen-cache entry aged out: its origin's floor rises to it.
+    /// A seen-cache entry aged out: its origin's floor rises to it, and the rise is persisted so
+    /// a restart keeps refusing what the node forgot before it.
     mutating func noteForgotten(_ entry: Seen, at now: Instant, effects: inout [MeshEffect]) {
-        guard entry.origin != me, !forgotten.forgot(origin: entry.origin, seq: entry.seq, at: now) else { return }
-        counters.limitHits += 1
-        effects.append(.limitReached(.forgottenOrigins))
+        guard entry.origin != me else { return }
+        switch forgotten.forgot(origin: entry.origin, seq: entry.seq, at: now) {
+        case .raised:
+            effects.append(.persist(.forgottenFloor(origin: entry.origin, seq: entry.seq)))
+        case .unchanged:
+            break
+        case .untracked:
+            counters.limitHits += 1
+            effects.append(.limitReached(.forgottenOrigins))
+        }
     }
 
     mutating func storeForRepair(_ id: MessageID, _ stored: Stored, at now: Instant, effects: inout [MeshEffect]) {

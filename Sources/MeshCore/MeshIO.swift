@@ -88,6 +88,11 @@ public enum PersistRecord: Sendable, Equatable {
     /// decremented; 0 when it may not travel further). Restored after a restart, it is still
     /// a duplicate, and can still be repaired to peers that missed it.
     case message(GossipFrame)
+    /// The forgotten floor of `origin` rose to `seq` (PROTOCOL.md section 5): the shell stores
+    /// it with its wall-clock time, one per origin, and gives it back at restart as a
+    /// `StoredFloor`; stored floors older than `GossipConfiguration.forgottenFloorLifetime`
+    /// may be deleted.
+    case forgottenFloor(origin: NodeID, seq: UInt64)
 }
 
 /// Why an input was dropped.

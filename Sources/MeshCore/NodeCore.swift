@@ -24,13 +24,16 @@ public struct NodeCore: Sendable {
         public var messages: [GossipFrame]
         /// Each team's op log as persisted by `persistOps`, genesis first.
         public var teamLogs: [[SignedOp]]
+        /// The `PersistRecord.forgottenFloor` records, with their age (any order).
+        public var forgottenFloors: [StoredFloor]
 
         public init(incarnation: UInt64? = nil, nextBroadcastSeq: UInt64 = 0, messages: [GossipFrame] = [],
-                    teamLogs: [[SignedOp]] = []) {
+                    teamLogs: [[SignedOp]] = [], forgottenFloors: [StoredFloor] = []) {
             self.incarnation = incarnation
             self.nextBroadcastSeq = nextBroadcastSeq
             self.messages = messages
             self.teamLogs = teamLogs
+            self.forgottenFloors = forgottenFloors
         }
     }
 
@@ -45,7 +48,7 @@ public struct NodeCore: Sendable {
     public init(identity: Ed25519KeyPair, configuration: Configuration, restored: Restored = Restored(), at now: Instant = .zero) {
         id = NodeID(publicKey: identity.publicKey)
         router = GossipRouter(me: id, configuration: configuration.gossip, nextBroadcastSeq: restored.nextBroadcastSeq,
-                              restoredMessages: restored.messages, at: now,
+                              restoredMessages: restored.messages, restoredFloors: restored.forgottenFloors, at: now,
                               repairedElsewhere: { GossipPayloadCoding.carriesOp($0) })
         liveness = Liveness(me: id, configuration: configuration.liveness, persistedIncarnation: restored.incarnation)
         replication = Replication(keyPair: identity, configuration: configuration.replication, restoredLogs: restored.teamLogs)

@@ -19,6 +19,9 @@ extension Node {
             return
         }
         let effects = core.handle(input, at: now, wallMs: Self.wallClockMs(), using: &rng)
+        // Forgotten floors that rose are written with the next gossip message of this input
+        // (they rise as the seen-cache makes room for it), or after the loop: one transaction.
+        var floors: [(origin: NodeID, seq: UInt64)] = []
         for effect in effects {
             if let failure = storageFailure {
                 if case let .writeCompleted(request, _) = effect { answerNotStored(request, failure) }
@@ -42,6 +45,11 @@ extension Node {
             case let .peerStatus(peer, status):
                 logger.notice("peer \(status)", metadata: ["peer": "\(peer.short)"])
                 eventContinuation.yield(.peerStatus(peer, status))
+            case let .persist(.forgottenFloor(origin, seq)):
+                floors.append((origin, seq))
+            case let .persist(.message(frame)):
+                persist(frame, floors: floors)
+                floors.removeAll()
             case let .persist(record):
                 persist(record)
             case let .persistOps(team, ops):
@@ -73,6 +81,13 @@ extension Node {
                 if limitsLogged.insert(limit).inserted {
                     logger.warning("limit reached (logged once; counted from now on)", metadata: ["limit": "\(limit)"])
                 }
+            }
+        }
+        if !floors.isEmpty && storageFailure == nil {
+            do {
+                try database.storeForgottenFloors(floors, nowMs: Self.wallClockMs(), keepMs: floorKeepMs)
+            } catch {
+                logger.error("cannot persist \(floors.count) forgotten floor(s): \(error)")
             }
         }
         if storageFailure != nil {
@@ -131,13 +146,28 @@ extension Node {
             case let .incarnation(n): try database.setMeta("incarnation", "\(n)")
             case let .nextBroadcastSeq(n): try database.setMeta("next_broadcast_seq", "\(n)")
             case let .message(frame):
-                try database.storeGossipMessage(frame, nowMs: Self.wallClockMs(),
-                                                keepMs: UInt64(configuration.gossip.seenMaxAge.nanoseconds / 1_000_000))
+                persist(frame, floors: [])
+            case let .forgottenFloor(origin, seq):
+                try database.storeForgottenFloors([(origin, seq)], nowMs: Self.wallClockMs(), keepMs: floorKeepMs)
             }
         } catch {
             logger.error("cannot persist \(record): \(error)")
         }
     }
+
+    /// A delivered message, with the forgotten floors that rose before it (one transaction).
+    private func persist(_ frame: GossipFrame, floors: [(origin: NodeID, seq: UInt64)]) {
+        do {
+            try database.storeGossipMessage(frame, floors: floors, nowMs: Self.wallClockMs(),
+                                            keepMs: UInt64(configuration.gossip.seenMaxAge.nanoseconds / 1_000_000),
+                                            floorKeepMs: floorKeepMs)
+        } catch {
+            logger.error("cannot persist a gossip message: \(error)")
+        }
+    }
+
+    /// Stored forgotten floors are kept as long as the router keeps them after a rise.
+    private var floorKeepMs: UInt64 { UInt64(max(0, configuration.gossip.forgottenFloorLifetime.nanoseconds / 1_000_000)) }
 
     /// Stores a team's materialized document when 100 ops or 10 s have passed since the last
     /// time (or when `force`d at shutdown): the op log is the truth, the document its picture.

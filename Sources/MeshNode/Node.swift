@@ -85,8 +85,10 @@ public actor Node: Service {
         let restored: NodeCore.Restored
         var quarantined: [QuarantinedRow] = []
         do {
-            restored = try NodeCore.Restored(from: database, seenMaxAge: configuration.gossip.seenMaxAge, nowMs: Self.wallClockMs(),
-                                             quarantined: &quarantined)
+            restored = try NodeCore.Restored(from: database, seenMaxAge: configuration.gossip.seenMaxAge,
+                                             floorLifetime: configuration.gossip.forgottenFloorLifetime,
+                                             floorCapacity: configuration.gossip.forgottenOriginsCapacity,
+                                             nowMs: Self.wallClockMs(), quarantined: &quarantined)
         } catch let error as StorageError {
             throw .storage(error)
         } catch {

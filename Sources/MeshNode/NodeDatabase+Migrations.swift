@@ -176,6 +176,19 @@ extension NodeDatabase {
             }
         }
 
+        // Forgotten floors (PROTOCOL.md section 5): per origin, the highest broadcast the
+        // seen-cache let go, with the wall-clock time it last rose, so a restart keeps refusing
+        // copies older than the gossip messages it still holds. One row per origin; rows past
+        // the floor's lifetime are deleted with every write (by the index).
+        migrator.registerMigration("2026-12-03 forgotten floors") { db in
+            try db.create(table: "forgotten_floors") { t in
+                t.primaryKey("origin", .blob)
+                // The seq's 64 bits as a signed integer (a forged seq may be 2^64 - 1).
+                t.column("seq", .integer).notNull()
+                t.column("raised_at_ms", .integer).notNull().indexed()
+            }
+        }
+
         return migrator
     }
 }

@@ -35,7 +35,11 @@ public final class Simulator {
     struct Disk {
         var incarnation: UInt64?
         var nextBroadcastSeq: UInt64 = 0
-        var messages: [GossipFrame] = []
+        /// Gossip messages with the node's wall clock when stored: a restart takes back those
+        /// younger than the seen-cache, as a node's database does (NodeCore+Restore.swift).
+        var messages: [(frame: GossipFrame, wallMs: UInt64)] = []
+        /// Forgotten floors, one per origin, with the node's wall clock when they last rose.
+        var floors: [NodeID: (seq: UInt64, wallMs: UInt64)] = [:]
         /// Each team's persisted ops, genesis first, teams in the order first persisted.
         var teamLogs: [TeamID: [SignedOp]] = [:]
         var teamOrder: [TeamID] = []
@@ -227,14 +231,26 @@ public final class Simulator {
     }
 
     private func start(_ i: Int) {
+        // As a node's database: messages older than the seen-cache and floors past their
+        // lifetime, by the node's wall clock, are gone; floors come back with their age.
+        // Messages that turned older than the seen-cache while it was down raise their floors.
+        let wallMs = wallClock(i), gossip = scenario.gossip
+        let agedOut = nodes[i].disk.messages.compactMap {
+            StoredFloor(agedOut: $0.frame, storedAtMs: $0.wallMs, nowMs: wallMs, seenMaxAge: gossip.seenMaxAge)
+        }
+        nodes[i].disk.messages.removeAll { $0.wallMs + UInt64(gossip.seenMaxAge.nanoseconds / 1_000_000) < wallMs }
+        let floors = (nodes[i].disk.floors.map { StoredFloor(origin: $0.key, seq: $0.value.seq, raisedAtMs: $0.value.wallMs, nowMs: wallMs) }
+            + agedOut).filter { $0.age < gossip.forgottenFloorLifetime }.sorted { ($0.origin, $0.seq) < ($1.origin, $1.seq) }
+        let kept = Set(floors.map(\.origin))
+        nodes[i].disk.floors = nodes[i].disk.floors.filter { kept.contains($0.key) }
         let disk = nodes[i].disk
         nodes[i].up = true
         // Pairing runs in flight die with the process; stored codes (and attempts counted) stay.
         nodes[i].desk = PairingDesk(identity: nodes[i].keys, book: InviteBook(invites: disk.invites))
         nodes[i].core = NodeCore(identity: nodes[i].keys, configuration: Self.coreConfiguration(scenario),
                                  restored: .init(incarnation: disk.incarnation, nextBroadcastSeq: disk.nextBroadcastSeq,
-                                                 messages: disk.messages,
-                                                 teamLogs: disk.teamOrder.map { disk.teamLogs[$0]! }),
+                                                 messages: disk.messages.map(\.frame),
+                                                 teamLogs: disk.teamOrder.map { disk.teamLogs[$0]! }, forgottenFloors: floors),
                                  at: Instant(nanoseconds: now))
         for j in topology.neighbours[i] { handle(i, .linkUp(nodes[j].id)) }
         // As a node does at start: fetch what the stored vault index names and the disk lacks.
@@ -295,7 +311,8 @@ public final class Simulator {
             switch record {
             case let .incarnation(n): nodes[i].disk.incarnation = n
             case let .nextBroadcastSeq(n): nodes[i].disk.nextBroadcastSeq = n
-            case let .message(frame): nodes[i].disk.messages.append(frame)
+            case let .message(frame): nodes[i].disk.messages.append((frame, wallClock(i)))
+            case let .forgottenFloor(origin, seq): nodes[i].disk.floors[origin] = (seq, wallClock(i))
             }
         case let .dropped(reason, from):
             observations.dropped(reason)
