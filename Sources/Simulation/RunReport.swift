@@ -32,6 +32,8 @@ public struct RunReport: Sendable {
     public var team: TeamReport?
     /// Present when the scenario has pairing runs.
     public var pairing: PairingReport?
+    /// Present when the scenario has adversaries (or checks `replicasBounded`).
+    public var adversary: AdversaryReport? = nil
 
     public var passed: Bool { failures.isEmpty }
 
@@ -89,6 +91,8 @@ extension Observations {
         failures += teamCheck?.failures ?? []
         let pairingCheck = sim.pairingReport()
         failures += pairingCheck?.failures ?? []
+        let adversaryCheck = sim.adversaryReport(components: parts)
+        failures += adversaryCheck?.failures ?? []
         // Always checked: a core must only send over links it has.
         if !sendsWithoutLink.isEmpty { failures.append("link rule: " + sendsWithoutLink.prefix(3).joined(separator: "; ")) }
 
@@ -112,7 +116,7 @@ extension Observations {
             events: sim.eventsHandled,
             simulatedSeconds: Double(scenario.durationMs) / 1000,
             peakQueue: sim.queue.peak,
-            team: teamCheck?.report, pairing: pairingCheck?.report
+            team: teamCheck?.report, pairing: pairingCheck?.report, adversary: adversaryCheck?.report
         )
     }
 }

@@ -25,19 +25,25 @@ extension Scenario {
         let team = try o.value("team").map { v throws(ScenarioError) in try Self.team(v, nodes: Int(nodes), durationMs: duration) }
         let expect = try Self.expectations(o.array("expect") ?? [])
         let pairings = try Self.pairings(o.array("pairings") ?? [], team: team, nodes: Int(nodes), durationMs: duration)
+        let replication = try Self.replication(o.value("replication"))
+        let adversaries = try Self.adversaries(o.array("adversaries") ?? [], team: team, pairings: pairings,
+                                               nodes: Int(nodes), durationMs: duration)
         try o.finish(known: ["name", "nodes", "topology", "durationMs", "gossip", "liveness", "network", "events",
-                             "workload", "team", "pairings", "expect"])
+                             "workload", "team", "pairings", "replication", "adversaries", "expect"])
         if pairings.isEmpty && expect.contains(.pairingsAsExpected) {
             throw ScenarioError("expect", "'pairingsAsExpected' needs a \"pairings\" list")
         }
         let teamExpectations: [Expectation] = [.replicasConverged, .noAcknowledgedOpLost, .singleOwner, .noGuestOpApplied,
-                                              .chunksSpread]
+                                              .chunksSpread, .noForgedEffect, .honestWritesAccepted]
         if team == nil, let e = expect.first(where: teamExpectations.contains) {
             throw ScenarioError("expect", "'\(e.rawValue)' needs a \"team\" section")
         }
+        if adversaries.isEmpty && expect.contains(.noForgedEffect) {
+            throw ScenarioError("expect", "'noForgedEffect' needs an \"adversaries\" list")
+        }
         self.init(name: name, nodes: Int(nodes), topology: topology, durationMs: duration, gossip: gossip,
                   liveness: liveness, network: network, events: events, workload: workload, team: team, expect: expect,
-                  pairings: pairings)
+                  pairings: pairings, adversaries: adversaries, replication: replication)
     }
 
     private static func topology(_ v: JSONValue, nodes: Int) throws(ScenarioError) -> TopologySpec {

@@ -18,6 +18,10 @@ public struct Scenario: Sendable, Equatable {
     public var expect: [Expectation]
     /// Devices that join the team by code during the run (needs a team).
     public var pairings: [PairingRun] = []
+    /// Nodes that turn hostile (Adversary.swift); empty for none.
+    public var adversaries: [AdversarySpec] = []
+    /// The replication core's limits, lowered by the scenario so a flood reaches them quickly.
+    public var replication = ReplicationConfiguration()
 
     /// Limits on what a scenario may ask for, so a typo cannot exhaust the machine.
     public enum Limits {
@@ -122,4 +126,8 @@ public enum Expectation: String, Sendable, Equatable, CaseIterable {
     case noGuestOpApplied
     case pairingsAsExpected
     case chunksSpread
+    /// Adversaries (RunReport+Adversary.swift).
+    case noForgedEffect
+    case honestWritesAccepted
+    case replicasBounded
 }

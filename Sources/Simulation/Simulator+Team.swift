@@ -47,7 +47,8 @@ extension Simulator {
         write(founder, createTeam: "sim team")
         guard let team = teamID else { return }
         // Nodes that join by code later are left out: the pairing run adds them.
-        for i in 1..<nodes.count where !scenario.pairings.contains(where: { $0.joiner == i }) {
+        // Adversaries other than a backdater are peers, never members.
+        for i in 1..<nodes.count where !scenario.pairings.contains(where: { $0.joiner == i }) && !leftOutOfTeam(i) {
             write(founder, .addMember(publicKey: nodes[i].keys.publicKey, role: role(ofNode: i), invite: nil), team: team)
         }
         write(founder, .defineWorkflow(name: "repairs", stages: [
@@ -58,7 +59,10 @@ extension Simulator {
 
     func teamEvent(_ k: Int) {
         guard let team = teamID else { return }
-        let writers = nodes.indices.filter { nodes[$0].up && role(ofNode: $0) >= .member && state(of: $0, team) != nil }
+        // Adversaries write nothing through the workload: every op in their name is forged.
+        let writers = nodes.indices.filter {
+            nodes[$0].up && role(ofNode: $0) >= .member && state(of: $0, team) != nil && !isAdversary($0)
+        }
         switch teamPlan[k] {
         case .item:
             guard let i = writers.randomElement(using: &teamRNG), let s = state(of: i, team),
@@ -78,7 +82,9 @@ extension Simulator {
                 write(i, .claimItem(item, base: mine.revision), team: team)
             }
         case .guestWrite:
-            let guests = nodes.indices.filter { nodes[$0].up && role(ofNode: $0) == .guest && state(of: $0, team) != nil }
+            let guests = nodes.indices.filter {
+                nodes[$0].up && role(ofNode: $0) == .guest && state(of: $0, team) != nil && !isAdversary($0)
+            }
             guard let g = guests.randomElement(using: &teamRNG), let s = state(of: g, team) else { return skippedWrite() }
             let forged: TeamOperation = Bool.random(using: &teamRNG) || s.workflows.isEmpty
                 ? .renameTeam(name: Self.forgedText)
@@ -182,6 +188,9 @@ extension Simulator {
                 teamObservations.ackedBeforePersist.append("n\(i) acknowledged \(op.id.short) before persisting it")
             }
             teamObservations.acked.append((op, i))
+            if let attack = adversaryObservations.firstAttackAt, now >= attack, !isAdversary(i) {
+                adversaryObservations.honestAcksDuringAttack += 1
+            }
             if case .conflict = outcome { teamObservations.conflictsAtWrite += 1 }
         case .refused, .invalid:
             teamObservations.refusedWrites += 1

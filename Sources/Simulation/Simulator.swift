@@ -64,6 +64,9 @@ public final class Simulator {
         case pairingArrive(run: Int, attempt: Int, toJoiner: Bool, life: Int, message: PairingMessage)
         case pairingTimeout(run: Int, attempt: Int)
         case pairingClosed(run: Int, attempt: Int, life: Int)
+        case adversaryBurst(Int)
+        case adversaryHonestWrite(Int)
+        case adversaryRemoval(Int)
     }
 
     var nodes: [SimNode] = []
@@ -98,6 +101,12 @@ public final class Simulator {
     /// The outcome of the last write handed to a node (its core answers within `handle`).
     var lastWriteOutcome: WriteOutcome?
 
+    // Adversaries (Simulator+Adversary.swift).
+    var adversaries: [AdversaryState] = []
+    /// Node index → its entry in `adversaries`.
+    var adversaryAt: [Int: Int] = [:]
+    var adversaryObservations = AdversaryObservations()
+
     public init(scenario: Scenario, seed: UInt64, trace: TraceRecorder = TraceRecorder()) {
         self.scenario = scenario
         self.seed = seed
@@ -109,6 +118,16 @@ public final class Simulator {
         var idRNG = master.fork(4)
         teamRNG = master.fork(5)
         pairingRNG = master.fork(6)
+        adversaryObservations.checksBounds = scenario.expect.contains(.replicasBounded)
+        if !scenario.adversaries.isEmpty {
+            // Forked only when there are adversaries: scenarios without keep their traces.
+            var adversaryRNG = master.fork(7)
+            for (k, spec) in scenario.adversaries.enumerated() {
+                adversaries.append(AdversaryState(spec: spec, rng: adversaryRNG.fork(UInt64(k)),
+                                                  figures: AdversaryFigures(node: spec.node, kind: spec.kind)))
+                adversaryAt[spec.node] = k
+            }
+        }
         topology = Topology.build(scenario.topology, nodes: scenario.nodes, using: &topologyRNG)
         observations = Observations(scenario: scenario, topology: topology)
         for a in 0..<scenario.nodes {
@@ -140,6 +159,7 @@ public final class Simulator {
         }
         scheduleTeamWorkload()
         schedulePairings()
+        scheduleAdversaries()
         scheduleConvergenceProbe()
         for i in nodes.indices { start(i) }
         let endTime = scenario.durationMs * ns
@@ -167,6 +187,7 @@ public final class Simulator {
                              line: "n\(from) → n\(to) \(message.kindName) lost: partitioned while in flight")
                 return
             }
+            if !adversaries.isEmpty { recordForReplay(message, at: to) }
             handle(to, .received(message, from: nodes[from].id))
         case let .timer(node, generation):
             guard nodes[node].up, nodes[node].timerGeneration == generation else { return }
@@ -194,6 +215,12 @@ public final class Simulator {
             pairingTimedOut(run: run, attempt: attempt)
         case let .pairingClosed(run, attempt, life):
             pairingLinkClosed(run: run, attempt: attempt, life: life)
+        case let .adversaryBurst(k):
+            adversaryBurst(k)
+        case let .adversaryHonestWrite(k):
+            adversaryHonestWrite(k)
+        case let .adversaryRemoval(k):
+            adversaryRemoval(k)
         }
     }
 
@@ -290,6 +317,9 @@ public final class Simulator {
         let effects = nodes[i].core.handle(input, at: Instant(nanoseconds: now), wallMs: wallClock(i), using: &rng)
         nodes[i].rng = rng
         observations.checkMemory(nodes[i].core.footprint, node: i, at: now)
+        if adversaryObservations.checksBounds && Self.mayGrowReplicas(input) {
+            adversaryObservations.checkReplicaBounds(nodes[i].core.replication, node: i, at: now)
+        }
         for effect in effects { carryOut(effect, by: i) }
         // As a node does: chunks that new index entries name and the disk lacks are fetched.
         for (team, blobs) in NodeCore.blobsToFetch(after: effects) { fetchMissingChunks(i, team: team, blobs: blobs) }
@@ -316,6 +346,7 @@ public final class Simulator {
             }
         case let .dropped(reason, from):
             observations.dropped(reason)
+            if !adversaries.isEmpty && !isAdversary(i) { adversaryObservations.honestDrops[reason.rawValue, default: 0] += 1 }
             trace.record(TraceTag.dropped, at: now, [Int64(i), Int64(from.flatMap { indexOf[$0] } ?? -1)],
                          line: "n\(i) dropped input from \(from.flatMap { indexOf[$0] }.map { "n\($0)" } ?? "itself"): \(reason)")
         case let .persistOps(team, ops):
@@ -352,7 +383,7 @@ public final class Simulator {
     // MARK: Network
 
     /// Puts `message` on the link from `a` to `b`, where the network decides its fate.
-    private func transmit(_ message: MeshMessage, from a: Int, to b: Int) {
+    func transmit(_ message: MeshMessage, from a: Int, to b: Int) {
         let kind = KindCode(message)
         observations.sent(message, kind: kind, from: a, to: b)
         healRepair?.sent(message)
@@ -426,6 +457,7 @@ public final class Simulator {
         var config = NodeCore.Configuration()
         config.gossip = scenario.gossip
         config.liveness = scenario.liveness
+        config.replication = scenario.replication
         return config
     }
 

@@ -68,6 +68,7 @@ enum TraceTag {
     static let opsLogged: UInt8 = 10
     static let pairing: UInt8 = 11
     static let chunkStored: UInt8 = 12
+    static let adversary: UInt8 = 13
 }
 
 /// Stable numbers for message kinds in the trace and the per-kind counts.
