@@ -127,12 +127,26 @@ extension Node {
 
     public func acceptsPairing() -> Bool { desk.book.answersPairing(at: Self.wallClockMs()) }
 
+    /// The desk decides, on the node's monotonic clock: at most 8 runs, one per address, each
+    /// within `PairingDesk.runDeadline` (the transport closes the link then).
+    public func pairingOpen(session: UInt64, source: String) -> PairingOpening {
+        let now = self.now
+        switch desk.open(session: session, source: source, at: now) {
+        case let .admitted(deadline):
+            return .run(within: deadline - now)
+        case let .refused(refusal):
+            logger.warning("pairing link refused: \(refusal.rawValue) (8 runs at once, one per address)",
+                           metadata: ["from": "\(source)"])
+            return .refuse(refusal)
+        }
+    }
+
     public func pairingStart(code: OmniCode, session: UInt64, channel: PairingChannel) -> PairingMessage {
         desk.join(code: code, session: session, channel: channel, using: &rng)
     }
 
     public func pairingReceive(_ message: PairingMessage, session: UInt64, channel: PairingChannel) async -> PairingReply {
-        let step = desk.receive(message, session: session, channel: channel, at: Self.wallClockMs(), using: &rng)
+        let step = desk.receive(message, session: session, channel: channel, at: Self.wallClockMs(), now: now, using: &rng)
         if !step.persist.isEmpty {
             do { try database.saveInvites(step.persist) } catch {
                 // Unrecorded, an attempt could be repeated without limit: answer nothing.

@@ -8,14 +8,45 @@ import Wire
 ///
 /// A run is named by a session number the shell chooses (one per pairing link). The shell
 /// must persist `Step.persist` before it sends `Step.send`, and must call `end` when the link
-/// closes. At most `maxSessions` runs are under way as inviter.
+/// closes.
+///
+/// Inviter slots cannot be held by strangers (PROTOCOL.md section 10.5). The shell `open`s each
+/// inviter run with the link's source address and its monotonic time, before any message:
+/// - at most `maxSessions` runs are under way, and at most one per source address; more are
+///   refused `busy` at once;
+/// - a run must end within `runDeadline` of its opening (CPace is two round trips): past it the
+///   slot is free again whatever the link does (a late message is refused), and `expire` names
+///   the runs whose links the shell must close; an unfinished run counts as a failed attempt
+///   if it had named a code.
+/// A run that was not opened takes a slot when its request arrives, with no deadline and no
+/// address: only for drivers where no stranger can connect (the simulator).
 public struct PairingDesk: Sendable {
     public static let maxSessions = 8
+    /// How long an inviter run may last from `open` to its end.
+    public static let runDeadline: Duration = .seconds(5)
 
     public var book: InviteBook
     public let identity: Ed25519KeyPair
-    private var inviting: [UInt64: (handshake: InviterHandshake, invite: String)] = [:]
+    private var inviting: [UInt64: InviterRun] = [:]
     private var joining: [UInt64: JoinerState] = [:]
+    /// Runs freed at their deadline whose links the shell has not closed yet (`end` forgets
+    /// them): a late message on one is refused, never taken as a new run.
+    private var expired: Set<UInt64> = []
+
+    /// One inviter slot: who holds it, until when, and the run once a request named a code.
+    private struct InviterRun: Sendable {
+        var source: String?
+        var deadline: Instant?
+        var run: (handshake: InviterHandshake, invite: String)?
+    }
+
+    /// Whether an inviter run may start (`open`).
+    public enum Admission: Sendable, Equatable {
+        /// The run holds a slot until `deadline`: the shell closes its link then if it has not ended.
+        case admitted(deadline: Instant)
+        /// No slot: the shell sends this refusal and closes the link.
+        case refused(PairingRefusal)
+    }
 
     private enum JoinerState: Sendable {
         case awaitingResponse(JoinerHandshake)
@@ -54,6 +85,35 @@ public struct PairingDesk: Sendable {
 
     public var sessionsInProgress: Int { inviting.count + joining.count }
 
+    /// Opens an inviter run on `session` for a link from `source` (the peer's IP address, as the
+    /// shell spells it) at `now` (monotonic). Runs past their deadline are freed first.
+    public mutating func open(session: UInt64, source: String, at now: Instant) -> Admission {
+        expire(at: now)
+        guard inviting[session] == nil, joining[session] == nil, !expired.contains(session) else { return .refused(.badRequest) }
+        guard inviting.count < Self.maxSessions, !inviting.values.contains(where: { $0.source == source }) else {
+            return .refused(.busy)
+        }
+        let deadline = now + Self.runDeadline
+        inviting[session] = InviterRun(source: source, deadline: deadline)
+        return .admitted(deadline: deadline)
+    }
+
+    /// Frees the inviter runs whose deadline has passed at `now`; returns their sessions, in
+    /// order, for the shell to close their links (it calls `end` as each closes, which is then
+    /// a no-op).
+    @discardableResult
+    public mutating func expire(at now: Instant) -> [UInt64] {
+        let due = inviting.filter { $0.value.deadline.map { $0 <= now } ?? false }.keys.sorted()
+        for session in due {
+            inviting[session] = nil
+            expired.insert(session)
+        }
+        return due
+    }
+
+    /// The earliest deadline of an inviter run, for the shell's timer.
+    public var nextDeadline: Instant? { inviting.values.compactMap(\.deadline).min() }
+
     /// Starts a run as joiner on `session`: the request to send.
     public mutating func join<R: RandomNumberGenerator>(code: OmniCode, session: UInt64, channel: PairingChannel,
                                                         using rng: inout R) -> PairingMessage {
@@ -62,24 +122,32 @@ public struct PairingDesk: Sendable {
         return .request(handshake.request)
     }
 
-    /// A pairing message arrived on `session`.
+    /// A pairing message arrived on `session`: at wall time `nowMs` (codes' lifetimes) and, for
+    /// runs opened with `open`, monotonic time `now` (their deadline; a message at or past it
+    /// ends the run unanswered).
     public mutating func receive<R: RandomNumberGenerator>(_ message: PairingMessage, session: UInt64, channel: PairingChannel,
-                                                           at nowMs: UInt64, using rng: inout R) -> Step {
+                                                           at nowMs: UInt64, now: Instant? = nil, using rng: inout R) -> Step {
         if let state = joining[session] { return joinerReceive(message, state: state, session: session) }
-        if let run = inviting[session] {
-            guard case let .confirm(confirm) = message else { return fail(session, .unexpected(message.name), refusal: .badRequest) }
-            return inviterConfirm(confirm, run: run, session: session, at: nowMs)
+        // Kept as expired until the shell closes the link (`end`): every later message is refused too.
+        if expired.contains(session) { return Step(outcome: .failed(.incomplete)) }
+        if let slot = inviting[session] {
+            if let deadline = slot.deadline, let now, now >= deadline { return fail(session, .incomplete, refusal: nil) }
+            if let run = slot.run {
+                guard case let .confirm(confirm) = message else { return fail(session, .unexpected(message.name), refusal: .badRequest) }
+                return inviterConfirm(confirm, run: run, session: session, at: nowMs)
+            }
         }
         guard case let .request(request) = message else { return fail(session, .unexpected(message.name), refusal: nil) }
         return inviterRequest(request, session: session, channel: channel, at: nowMs, using: &rng)
     }
 
-    /// The link of `session` closed or timed out: forget the run. Returns the invite an
-    /// unfinished inviter run was for (its attempt stays counted as a failure).
+    /// The link of `session` closed or timed out: forget the run and free its slot. Returns the
+    /// invite an unfinished inviter run was for (its attempt stays counted as a failure).
     @discardableResult
     public mutating func end(session: UInt64) -> PairingInvite? {
-        let unfinished = inviting.removeValue(forKey: session).flatMap { book.invite(id: $0.invite) }
+        let unfinished = inviting.removeValue(forKey: session)?.run.flatMap { book.invite(id: $0.invite) }
         joining[session] = nil
+        expired.remove(session)
         return unfinished
     }
 
@@ -87,7 +155,10 @@ public struct PairingDesk: Sendable {
 
     private mutating func inviterRequest<R: RandomNumberGenerator>(_ request: PairRequest, session: UInt64, channel: PairingChannel,
                                                                    at nowMs: UInt64, using rng: inout R) -> Step {
-        guard inviting.count < Self.maxSessions else { return fail(session, .refused(.busy, message: PairingRefusal.busy.message), refusal: .busy) }
+        // An opened run already holds its slot; one that was not takes a free one now.
+        guard inviting[session] != nil || inviting.count < Self.maxSessions else {
+            return fail(session, .refused(.busy, message: PairingRefusal.busy.message), refusal: .busy)
+        }
         let invite: PairingInvite
         switch book.beginAttempt(tag: request.tag, at: nowMs) {
         case let .failure(refusal): return fail(session, .refused(refusal, message: refusal.message), refusal: refusal)
@@ -97,9 +168,10 @@ public struct PairingDesk: Sendable {
         do {
             let (handshake, response) = try InviterHandshake.respond(to: request, code: invite.code, identity: identity,
                                                                       channel: channel, using: &rng)
-            inviting[session] = (handshake, invite.id)
+            inviting[session, default: InviterRun()].run = (handshake, invite.id)
             step.send = [.response(response)]
         } catch {
+            inviting[session] = nil
             step.send = [.result(PairResult(accepted: false, refusal: PairingRefusal.badRequest.rawValue, message: "\(error)"))]
             step.outcome = .failed(error)
         }

@@ -18,12 +18,23 @@ public protocol MeshEndpoint: AnyObject, Sendable {
 
     /// True when an inbound link from an unknown identity may try to pair (a code is open).
     func acceptsPairing() async -> Bool
+    /// An inbound link from `source` (its IP address) asks to pair on `session`, before any
+    /// pairing message: run it within the deadline the endpoint gives, or refuse it.
+    func pairingOpen(session: UInt64, source: String) async -> PairingOpening
     /// Starts a run as joiner on a link just established: the first message to send.
     func pairingStart(code: OmniCode, session: UInt64, channel: PairingChannel) async -> PairingMessage
     /// A pairing message arrived on `session`: what to send and whether the run is over.
     func pairingReceive(_ message: PairingMessage, session: UInt64, channel: PairingChannel) async -> PairingReply
     /// The link of `session` closed (after any outcome, or before one).
     func pairingEnded(session: UInt64) async
+}
+
+/// The endpoint's answer to an inbound pairing link (its `PairingDesk` decides).
+public enum PairingOpening: Sendable, Equatable {
+    /// Run it; the transport closes the link once `within` has passed, however far it got.
+    case run(within: Duration)
+    /// Tell the joiner this refusal and close the link.
+    case refuse(PairingRefusal)
 }
 
 /// The endpoint's answer to one pairing message.
@@ -45,6 +56,7 @@ public struct PairingReply: Sendable {
 
 extension MeshEndpoint {
     public func acceptsPairing() async -> Bool { false }
+    public func pairingOpen(session: UInt64, source: String) async -> PairingOpening { .refuse(.badRequest) }
     public func pairingStart(code: OmniCode, session: UInt64, channel: PairingChannel) async -> PairingMessage {
         .result(PairResult(accepted: false, refusal: PairingRefusal.badRequest.rawValue, message: "this endpoint does not pair"))
     }

@@ -41,7 +41,9 @@ extension Transport {
 
     /// Runs one pairing exchange on an established link, as joiner when `joining` is set and
     /// as inviter otherwise. The endpoint decides each step; this moves the messages, within
-    /// `pairingTimeout`. Returns the paired peer or throws why not.
+    /// `pairingTimeout` as joiner and, as inviter, within the deadline the endpoint gave when
+    /// it admitted the run (a refused run is told why and closed). Returns the paired peer or
+    /// throws why not.
     func runPairing(joining: JoinAttempt?, peer hello: LinkHello, binding: [UInt8],
                     frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
                     outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, sealer: inout LinkSealer, opener: inout LinkOpener,
@@ -54,16 +56,26 @@ extension Transport {
             s.nextPairingSession += 1
             return s.nextPairingSession
         }
-        let timeout = Task {
-            try await Task.sleep(for: configuration.pairingTimeout)
-            try await channel.close()
-        }
-        defer { timeout.cancel() }
         func send(_ message: PairingMessage, sealer: inout LinkSealer) async throws {
             for frame in try sealer.seal(MeshMessage.pair(message).serialized()) {
                 try await outbound.write(.frame(frame, allocator: channel.allocator))
             }
         }
+        var within = configuration.pairingTimeout
+        if joining == nil {
+            switch await endpoint.pairingOpen(session: session, source: channel.remoteAddress?.ipAddress ?? "?") {
+            case let .run(deadline):
+                within = min(within, deadline)
+            case let .refuse(refusal):
+                try? await send(.result(PairResult(accepted: false, refusal: refusal.rawValue, message: refusal.message)), sealer: &sealer)
+                throw PairingFailure.refused(refusal, message: refusal.message)
+            }
+        }
+        let timeout = Task { [within] in
+            try await Task.sleep(for: within)
+            try await channel.close()
+        }
+        defer { timeout.cancel() }
         do {
             if let joining { try await send(await endpoint.pairingStart(code: joining.code, session: session, channel: pairing), sealer: &sealer) }
             while true {

@@ -36,8 +36,10 @@ public final class Transport: Sendable {
         public var discovery = true
         /// A pairing run (after the Noise handshake) must finish within this.
         public var pairingTimeout: Duration = .seconds(30)
-        /// Inbound links pairing at once; more are refused until one ends.
-        public var maxPairingLinks = 4
+        /// Inbound links pairing at once; more are refused until one ends. The node's
+        /// `PairingDesk` decides who may pair (one run per address, each within 5 s); this only
+        /// backs it up, so it is no tighter.
+        public var maxPairingLinks = PairingDesk.maxSessions
         /// Inbound connections in their Noise handshake at once (each lasts at most
         /// `handshakeTimeout`): as many as the node has links, so every peer can reconnect at once.
         public var maxHandshakes = 64
