@@ -35,7 +35,7 @@ import Wire
             // The seen-cache lets it go; a later message prunes its stored copy.
             try await Task.sleep(for: .milliseconds(2_000))
             await node.receiveFromPeer(.gossip(GossipFrame(origin: other, seq: 1, ttl: 4, hops: 1, payload: [4])), from: peer)
-            let (messages, floors) = try await node.database.pool.read { db in
+            let (messages, floors) = try node.database.pool.read { db in
                 (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM gossip_messages") ?? -1,
                  try Row.fetchAll(db, sql: "SELECT origin, seq FROM forgotten_floors"))
             }
