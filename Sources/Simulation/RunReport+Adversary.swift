@@ -83,6 +83,10 @@ public struct AdversaryReport: Sendable {
 
     /// One refusal counter by name; 0 when never counted.
     public func refusals(_ name: String) -> Int { honestRefusals.first { $0.name == name }?.count ?? 0 }
+
+    /// Ops of non-members the honest replicas took in without applying: refused by the rules
+    /// (`not-a-member`), or set apart before any log (`strangerOps`, where a replica keeps them so).
+    public var nonMemberOpsSetAside: Int { refusals("rules.not-a-member") + refusals("replica.strangerOps") }
 }
 
 extension Simulator {
@@ -124,28 +128,27 @@ extension Simulator {
                                peakTeams: o.peakTeams, peakOrphans: o.peakOrphans, peakHeld: o.peakHeld, peakLog: o.peakLog)
     }
 
-    /// Every counter of a refusal at the honest nodes, summed over them.
+    /// The counters of the honest nodes, summed over them: drops by reason (`DropReason` names),
+    /// every counter of the router (`router.`), the liveness core (`liveness.`), the replication
+    /// core (`replication.`) and the replicas of every team held (`replica.`), named by their
+    /// fields, and the rules' rejections in the team (`rules.` and the reason).
     private func honestRefusals() -> [(name: String, count: Int)] {
         var counts = adversaryObservations.honestDrops.mapValues { $0 }
+        // By reflection: a counter the cores add later is reported without a change here.
+        func add(_ prefix: String, _ counters: Any) {
+            for child in Mirror(reflecting: counters).children {
+                guard let label = child.label, let n = child.value as? Int else { continue }
+                counts[prefix + label, default: 0] += n
+            }
+        }
         for i in nodes.indices where !isAdversary(i) {
             let core = nodes[i].core
-            let r = core.replication.counters
-            counts["router.forgotten-refused", default: 0] += core.router.counters.forgottenRefused
-            counts["router.duplicates", default: 0] += core.router.counters.duplicatesDropped
-            counts["replication.teams-refused", default: 0] += r.teamsRefused
-            counts["replication.orphans-evicted", default: 0] += r.orphansEvicted
-            counts["replication.orphans-expired", default: 0] += r.orphansExpired
-            counts["replication.unknown-team-ops", default: 0] += r.unknownTeamOps
-            counts["replication.bad-batches", default: 0] += r.badBatches
-            counts["replication.too-far-ahead", default: 0] += r.opsTooFarAhead
+            add("router.", core.router.counters)
+            add("liveness.", core.liveness.counters)
+            add("replication.", core.replication.counters)
             for team in core.replication.teamIDs {
                 guard let c = core.replication.replica(team)?.counters else { continue }
-                counts["replica.held", default: 0] += c.held
-                counts["replica.held-dropped", default: 0] += c.heldDropped
-                counts["replica.equivocations", default: 0] += c.equivocations
-                counts["replica.wrong-team", default: 0] += c.wrongTeam
-                counts["replica.log-full", default: 0] += c.logFull
-                counts["replica.duplicates", default: 0] += c.duplicates
+                add("replica.", c)
             }
             if let team = teamID, let state = core.replication.replica(team)?.state {
                 for (reason, n) in state.rejectionCounts { counts["rules.\(reason.rawValue)", default: 0] += n }

@@ -39,8 +39,11 @@ extension Simulator {
         func replica(_ i: Int) -> TeamReplica? { team.flatMap { nodes[i].core.replication.replica($0) } }
 
         // Converged: in each component, every running node holds the team with one digest.
+        // Adversaries are judged by what the honest nodes hold, not by what they hold themselves
+        // (a non-member need not hold the team at all).
+        let honestParts = parts.map { $0.filter { !isAdversary($0) } }
         var divergent: [String] = []
-        for part in parts {
+        for part in honestParts where !part.isEmpty {
             let holders = part.filter { replica($0) != nil }
             guard !holders.isEmpty else { continue }
             if holders.count < part.count {
@@ -62,7 +65,7 @@ extension Simulator {
         var lost: [String] = teamObservations.ackedBeforePersist
         let componentOf = Dictionary(uniqueKeysWithValues: parts.enumerated().flatMap { k, part in part.map { ($0, k) } })
         for (op, by) in teamObservations.acked where nodes[by].up {
-            for j in parts[componentOf[by]!] where replica(j)?.op(author: op.author, seq: op.body.seq)?.id != op.id {
+            for j in parts[componentOf[by]!] where !isAdversary(j) && replica(j)?.op(author: op.author, seq: op.body.seq)?.id != op.id {
                 lost.append("n\(by)'s acknowledged \(op.body.operation.name) \(op.id.short) is missing at n\(j)")
                 break
             }

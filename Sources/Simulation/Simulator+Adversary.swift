@@ -209,8 +209,10 @@ extension Simulator {
     private func backdatedShot(_ k: Int) {
         guard let team = teamID, let removal = adversaries[k].removal else { return }
         let i = adversaries[k].spec.node
-        let dated = removal.body.hlc.wallMs - UInt64(adversaries[k].spec.backdateMs) + UInt64(adversaries[k].figures.backdatedOps)
-        guard dated < removal.body.hlc.wallMs else { return }
+        // Saturating: a removal dated within `backdateMs` of the epoch leaves nothing to back-date into.
+        let (start, under) = removal.body.hlc.wallMs.subtractingReportingOverflow(UInt64(adversaries[k].spec.backdateMs))
+        let dated = start + UInt64(adversaries[k].figures.backdatedOps)
+        guard !under, dated < removal.body.hlc.wallMs else { return }
         let view = adversaryView(k)
         let honest = honestMembers(view)
         let op: TeamOperation
