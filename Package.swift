@@ -65,6 +65,7 @@ let package = Package(
                 "Wire",
                 "Sodium",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .target(

@@ -162,7 +162,7 @@ public struct Replication: Sendable {
             // By sequence number: the log is stored in batches ordered by HLC, which a member can
             // sign out of step with its seq, and a replica holds ops only near its log
             // (`maxHeldAhead`); the fold does not depend on the order ops arrive in.
-            _ = replica.ingest(log.dropFirst().sorted { $0.body.seq < $1.body.seq })
+            _ = replica.restore(Array(log.dropFirst()))
             replicas[replica.id] = replica
             for op in log where op.author == author.id { author.witness(op) }
         }
@@ -421,12 +421,14 @@ public struct Replication: Sendable {
             counters.syncOpBytesLogged += genesis.size
             incoming += takeOrphans(of: team)
         }
+        let strangersBefore = replicas[team]?.counters.strangerOps ?? 0
         let logged = ingest(incoming, team: team, wallMs: wallMs, effects: &effects)
+        let refusedStrangers = (replicas[team]?.counters.strangerOps ?? 0) - strangersBefore
         counters.syncOpBytesLogged += logged.reduce(0) { $0 + $1.size }
         if !logged.isEmpty { news.insert(team) }
-        // A batch whose only news was refused would come back the same: the pull ends here, and
-        // the next sync offers those ops again.
-        let pagesOn = more && (refusedAhead == 0 || !logged.isEmpty)
+        // A batch whose only news was refused (dated too far ahead, or a stranger's) would come
+        // back the same: the pull ends here, and the next sync offers those ops again.
+        let pagesOn = more && (refusedAhead + refusedStrangers == 0 || !logged.isEmpty)
         if pagesOn, let replica = replicas[team] {
             sendVector(team: team, vector: replica.vector, reply: true, to: peer, effects: &effects)
         }

@@ -1,10 +1,14 @@
+import HeapModule
 import Wire
 
 /// One team's replica: its op log and the state folded from it (DESIGN.md section 4).
 ///
 /// Rules it keeps:
 /// - an op enters the log only with a valid signature (checked when it was decoded), for this
-///   team, as its author's next sequence number, and dated (HLC) after its author's previous op:
+///   team, by an author the log names (the creator, or a key an `AddMember` op in the log adds):
+///   a stranger's ops wait apart (at most `maxStrangerOps`, each at most `maxHeldAgeMs`) for an
+///   `AddMember` naming them, so strangers fill neither the log nor the version vector;
+///   as its author's next sequence number, and dated (HLC) after its author's previous op:
 ///   an author's clock rises with its sequence numbers, so an op cannot be dated before one its
 ///   author had already signed. An op ahead of a gap is held until the gap fills (at most
 ///   `maxHeldOps`, each at most `maxHeldAgeMs`), and a second op with a sequence number already
@@ -14,7 +18,7 @@ import Wire
 ///   order ops arrived in; a removal or demotion holds for the member's ops its writer had not
 ///   seen, wherever they sort (`RemovalCuts`), and one that arrives refolds from the first of them;
 /// - the version vector says exactly which ops the log holds, so anti-entropy can send the
-///   difference.
+///   difference, in an order where each op's author was added before it (`ops(missingFrom:)`).
 public struct TeamReplica: Sendable {
     public struct Limits: Sendable, Equatable {
         /// Ops held back behind a sequence gap.
@@ -28,6 +32,10 @@ public struct TeamReplica: Sendable {
         /// `dropHeld`): ten minutes, time for several syncs; a dropped op comes back by sync,
         /// in order.
         public var maxHeldAgeMs: UInt64 = 10 * 60 * 1000
+        /// Ops by keys no `AddMember` in the log names yet, kept until one arrives (a new member's
+        /// first ops can outrun the op that adds it); beyond it they are refused and come back
+        /// by sync, which sends each author's ops after the op that added it.
+        public var maxStrangerOps = 1_000
         /// Ops in the log; beyond it new ops are refused (counted).
         public var maxOps = 2_000_000
         /// Ops between checkpoints, and checkpoints kept (the most recent ones).
@@ -45,6 +53,10 @@ public struct TeamReplica: Sendable {
         public var heldExpired = 0
         /// Ops dated at or before their author's previous op.
         public var hlcNotRising = 0
+        /// Ops by keys no `AddMember` in the log names (kept apart or refused).
+        public var strangerOps = 0
+        /// Of those, refused (the room full) or let go (older than `maxHeldAgeMs`).
+        public var strangersDropped = 0
         public var equivocations = 0
         public var wrongTeam = 0
         public var logFull = 0
@@ -90,6 +102,15 @@ public struct TeamReplica: Sendable {
     public private(set) var cuts = RemovalCuts()
     /// Set by `append` when a removal or demotion entered the log in this `ingest`.
     private var cutLogged = false
+    /// The creator and every key an `AddMember` op in the log adds: whose ops may be logged.
+    private var knownAuthors: Set<NodeID>
+    /// For each added key, the earliest-sorting `AddMember` op naming it, and that op's author.
+    private var firstAdd: [NodeID: (key: OpSortKey, by: NodeID)] = [:]
+    /// Ops of keys not known yet, by author and seq, with their arrival time (wall ms).
+    private var strangers: [NodeID: [UInt64: (op: SignedOp, atMs: UInt64)]] = [:]
+    private var strangerCount = 0
+    /// Keys an `AddMember` made known during this `ingest`: their waiting ops are admitted.
+    private var newlyKnown: [NodeID] = []
 
     /// A replica of the team `genesis` creates.
     public init(genesis: SignedOp, limits: Limits = Limits()) throws(OpError) {
@@ -101,6 +122,7 @@ public struct TeamReplica: Sendable {
         id = genesis.id
         genesisState = TeamState(genesis: genesis, name: name, failsafeSilenceDays: 30)
         state = genesisState
+        knownAuthors = [genesis.author]
         byAuthor[genesis.author] = [genesis]
         vector[genesis.author] = 1
         ordered = [genesis]
@@ -110,6 +132,8 @@ public struct TeamReplica: Sendable {
     /// Ops in the log.
     public var opCount: Int { ordered.count }
     public var heldOpCount: Int { heldCount }
+    /// Ops of keys not known yet, waiting for the op that adds them.
+    public var strangerOpCount: Int { strangerCount }
 
     /// Every logged op in fold order (for storage and tests).
     public var log: [SignedOp] { ordered }
@@ -125,6 +149,12 @@ public struct TeamReplica: Sendable {
         for op in ops {
             let admission = admit(op, into: &fresh, atMs: atMs)
             report.admissions.append((op.id, admission))
+        }
+        // Strangers that an op just logged has added join the log now, in their own order.
+        while let member = newlyKnown.popLast() {
+            guard let waiting = strangers.removeValue(forKey: member) else { continue }
+            strangerCount -= waiting.count
+            for seq in waiting.keys.sorted() { _ = admit(waiting[seq]!.op, into: &fresh, atMs: waiting[seq]!.atMs) }
         }
         guard !fresh.isEmpty else { return report }
         fresh.sort { $0.sortKey < $1.sortKey }
@@ -145,12 +175,27 @@ public struct TeamReplica: Sendable {
         return report
     }
 
+    /// Takes in a log read back from this node's own storage (genesis excluded), in any order:
+    /// every key its `AddMember` ops add is known first, since storage holds whole logs and the
+    /// order they are read in is not the order they were logged in.
+    public mutating func restore(_ ops: [SignedOp]) -> Report {
+        for op in ops { if case let .addMember(key, _, _) = op.body.operation { knownAuthors.insert(NodeID(publicKey: key)) } }
+        return ingest(ops.sorted { $0.body.seq < $1.body.seq })
+    }
+
     /// How the rules would decide `op` if it were folded next (the check of a local write).
     public func check(_ op: SignedOp) -> RuleOutcome { state.check(op, cuts: cuts) }
 
     /// Lets go of held ops that arrived more than `maxHeldAgeMs` before `nowMs`; returns how
     /// many. They come back by sync once their predecessors are here.
     public mutating func dropHeld(at nowMs: UInt64) -> Int {
+        for author in strangers.keys.sorted() {
+            let stale = strangers[author]!.filter { nowMs >= $0.value.atMs && nowMs - $0.value.atMs > limits.maxHeldAgeMs }.keys
+            for seq in stale { strangers[author]![seq] = nil }
+            strangerCount -= stale.count
+            counters.strangersDropped += stale.count
+            if strangers[author]!.isEmpty { strangers[author] = nil }
+        }
         guard heldCount > 0 else { return 0 }
         var dropped = 0
         for author in held.keys.sorted() {
@@ -188,6 +233,17 @@ public struct TeamReplica: Sendable {
             return .refused("op belongs to another team")
         }
         let author = op.author, seq = op.body.seq
+        guard knownAuthors.contains(author) else {
+            counters.strangerOps += 1
+            if strangers[author]?[seq] != nil { return .duplicate }
+            guard strangerCount < limits.maxStrangerOps else {
+                counters.strangersDropped += 1
+                return .refused("\(author.short) is not a member here: no AddMember in this log adds its key")
+            }
+            strangers[author, default: [:]][seq] = (op, atMs)
+            strangerCount += 1
+            return .held
+        }
         let have = vector[author]
         if seq <= have {
             if byAuthor[author]![Int(seq - 1)].id == op.id {
@@ -243,6 +299,11 @@ public struct TeamReplica: Sendable {
 
     private mutating func append(_ op: SignedOp, into fresh: inout [SignedOp]) {
         if cuts.record(op) != nil { cutLogged = true }
+        if case let .addMember(key, _, _) = op.body.operation {
+            let member = NodeID(publicKey: key)
+            if knownAuthors.insert(member).inserted, strangers[member] != nil { newlyKnown.append(member) }
+            if firstAdd[member].map({ op.sortKey < $0.key }) ?? true { firstAdd[member] = (op.sortKey, op.author) }
+        }
         byAuthor[op.author, default: []].append(op)
         vector[op.author] = op.body.seq
         counters.accepted += 1
@@ -307,21 +368,66 @@ public struct TeamReplica: Sendable {
 
     /// The ops this replica has and `other` lacks, per author in sequence order, stopping once
     /// `maxBytes` is reached (at least one op is always returned when any is missing).
+    ///
+    /// Order: by each op's sort key, but never before the `AddMember` that added its author (an
+    /// op dated before its author was added waits for it). So every prefix, one page of a
+    /// sync, holds each author's ops in sequence and after the op that made it known: a
+    /// receiver logs every page in full and none is refused as a stranger's.
     public func ops(missingFrom other: VersionVector, maxBytes: Int = .max) -> (ops: [SignedOp], complete: Bool) {
         var out: [SignedOp] = []
         var bytes = 0
-        // The creator's ops first: a peer without the team needs the genesis op before any other.
-        let gaps = vector.ahead(of: other).sorted { ($0.author != genesis.author ? 1 : 0) < ($1.author != genesis.author ? 1 : 0) }
-        for gap in gaps {
-            let list = byAuthor[gap.author]!
-            for seq in gap.from...gap.through {
-                let op = list[Int(seq - 1)]
-                if !out.isEmpty && bytes + op.size > maxBytes { return (out, false) }
-                out.append(op)
-                bytes += op.size
+        var floors: [NodeID: PageKey?] = [:]
+        var heads = Heap<PageHead>()
+        for gap in vector.ahead(of: other) {
+            let floor = addedFloor(gap.author, memo: &floors)
+            heads.insert(PageHead(op: byAuthor[gap.author]![Int(gap.from - 1)], through: gap.through, floor: floor))
+        }
+        while let head = heads.popMin() {
+            if !out.isEmpty && bytes + head.op.size > maxBytes { return (out, false) }
+            out.append(head.op)
+            bytes += head.op.size
+            let seq = head.op.body.seq
+            if seq < head.through {
+                heads.insert(PageHead(op: byAuthor[head.op.author]![Int(seq)], through: head.through, floor: head.floor))
             }
         }
         return (out, true)
+    }
+
+    /// A place in a sync's order: an op's sort key, or, for an op dated before the op that
+    /// added its author, just after that op (`depth` counts how many adds it was raised past,
+    /// so it sorts after the add it waits for even when both are raised to one key).
+    struct PageKey: Comparable {
+        let key: OpSortKey
+        let depth: Int
+        static func < (a: PageKey, b: PageKey) -> Bool { (a.key, a.depth) < (b.key, b.depth) }
+
+        /// Where an op sorting at `key` goes when its author's floor is `floor`.
+        init(_ key: OpSortKey, floor: PageKey?) {
+            if let floor, key <= floor.key { (self.key, depth) = (floor.key, floor.depth + 1) } else { (self.key, depth) = (key, 0) }
+        }
+    }
+
+    /// The next op of one author's gap, with its place in the sync's order.
+    private struct PageHead: Comparable {
+        let op: SignedOp
+        let through: UInt64
+        let floor: PageKey?
+        var place: PageKey { PageKey(op.sortKey, floor: floor) }
+        static func < (a: PageHead, b: PageHead) -> Bool { (a.place, a.op.sortKey) < (b.place, b.op.sortKey) }
+        static func == (a: PageHead, b: PageHead) -> Bool { a.op.id == b.op.id }
+    }
+
+    /// The place of the `AddMember` op that first added `author`, itself placed after its own
+    /// author's (followed at most 32 adds deep): the author's ops go after it. Nil for the
+    /// creator, and for an author no add names.
+    private func addedFloor(_ author: NodeID, memo: inout [NodeID: PageKey?], depth: Int = 0) -> PageKey? {
+        if let known = memo[author] { return known }
+        guard author != genesis.author, let add = firstAdd[author], depth < 32 else { return nil }
+        memo[author] = .some(PageKey(add.key, floor: nil))  // a cycle of adds stops here
+        let floor = PageKey(add.key, floor: addedFloor(add.by, memo: &memo, depth: depth + 1))
+        memo[author] = .some(floor)
+        return floor
     }
 
     /// The op with `id`, if logged (linear in the log only through the author index).
