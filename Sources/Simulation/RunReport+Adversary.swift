@@ -74,8 +74,9 @@ struct AdversaryObservations {
 /// Figures of a run with adversaries.
 public struct AdversaryReport: Sendable {
     public var adversaries: [AdversaryFigures]
-    /// What the honest nodes refused, by counter name (sorted): drops by reason, the
-    /// replication core's and the replicas' refusals, the rules' rejections in the team.
+    /// The honest nodes' counters, summed, by name (sorted): drops by reason, every counter of
+    /// their routers, liveness and replication cores and replicas (refusals among them), the
+    /// rules' rejections in the team (`honestRefusals()` says how each is named).
     public var honestRefusals: [(name: String, count: Int)]
     public var honestAcksDuringAttack: Int
     /// Peaks over every node and input (with `replicasBounded`).
