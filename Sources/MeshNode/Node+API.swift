@@ -43,10 +43,8 @@ extension Node {
         guard !text.isEmpty else { throw .empty }
         guard text.utf8.count <= GossipPayloadCoding.maxNoticeBytes else { throw .tooLong(text.utf8.count) }
         let now = Self.wallClockMs()
-        let payload = SignedNotice.payload(text: text, keyPair: identity, sentAtMs: now)
-        if case let .success(signed) = SignedNotice.verify(payload, origin: nodeID, nowMs: now) {
-            remember(Notice(origin: nodeID, text: text, hops: 0, receivedAtMs: now, sentAtMs: now, signed: signed))
-        }
+        let (signed, payload) = SignedNotice.make(text: text, keyPair: identity, sentAtMs: now)
+        remember(Notice(origin: nodeID, text: text, hops: 0, receivedAtMs: now, sentAtMs: now, signed: signed))
         handle(.broadcast(payload))
     }
 

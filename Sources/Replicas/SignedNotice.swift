@@ -50,14 +50,22 @@ public struct SignedNotice: Sendable, Equatable {
 
     /// The broadcast payload of `text`, signed by `keyPair` at `sentAtMs`.
     public static func payload(text: String, keyPair: Ed25519KeyPair, sentAtMs: UInt64) -> [UInt8] {
+        make(text: text, keyPair: keyPair, sentAtMs: sentAtMs).payload
+    }
+
+    /// `text` signed by `keyPair` at `sentAtMs`: the notice as its sender keeps it, and the
+    /// broadcast payload (what `verify` would read back, without checking its own signature).
+    public static func make(text: String, keyPair: Ed25519KeyPair, sentAtMs: UInt64) -> (notice: SignedNotice, payload: [UInt8]) {
+        let signature = keyPair.sign(signedBytes(key: keyPair.publicKey.bytes, sentAtMs: sentAtMs, text: text))
         var n = Elohim_Replicas_V1_Notice()
         n.text = text
         n.authorKey = Data(keyPair.publicKey.bytes)
         n.sentAtMs = sentAtMs
-        n.signature = Data(keyPair.sign(signedBytes(key: keyPair.publicKey.bytes, sentAtMs: sentAtMs, text: text)))
+        n.signature = Data(signature)
         var p = Elohim_Replicas_V1_GossipPayload()
         p.notice = n
-        return ((try? p.serializedData()) ?? Data()).byteArray
+        let notice = SignedNotice(text: text, author: NodeID(publicKey: keyPair.publicKey), sentAtMs: sentAtMs, signature: signature)
+        return (notice, ((try? p.serializedData()) ?? Data()).byteArray)
     }
 
     /// The notice in `payload`, broadcast with `origin`, judged at `nowMs`.

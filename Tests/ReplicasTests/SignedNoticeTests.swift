@@ -22,6 +22,12 @@ import Wire
         #expect(SignedNotice.verify(forged, origin: adaID, nowMs: now) == .failure(.originMismatch))
     }
 
+    /// What the sender keeps without checking its own signature is what a receiver reads back.
+    @Test func theSendersNoticeIsTheOneReceiversRead() throws {
+        let (kept, payload) = SignedNotice.make(text: "generator refuelled", keyPair: ada, sentAtMs: now)
+        #expect(try SignedNotice.verify(payload, origin: adaID, nowMs: now).get() == kept)
+    }
+
     @Test func aChangedTextOrTimeBreaksTheSignature() throws {
         let payload = SignedNotice.payload(text: "all clear", keyPair: ada, sentAtMs: now)
         var p = try Elohim_Replicas_V1_GossipPayload(serializedBytes: Data(payload))
