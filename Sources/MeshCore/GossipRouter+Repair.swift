@@ -24,7 +24,10 @@ extension GossipRouter {
         for entry in entries.prefix(configuration.digestMaxIDs) {
             if seen.contains(entry.id) {
                 addHolder(peer, of: entry.id, hops: entry.hops)
-                if pullsBetterCopy(entry) { requestNow.append(entry.id) }
+                if wantsBetterCopy(entry) {
+                    counters.reachPulls += 1
+                    requestNow.append(entry.id)
+                }
             } else if addMissing(entry.id, announcer: peer, hops: entry.hops, at: now, effects: &effects),
                       configuration.mode == .flood {
                 // Flood mode announces only in answer to a digest: the message is not in
@@ -48,7 +51,10 @@ extension GossipRouter {
             theirs.insert(entry.id)
             if seen.contains(entry.id) {
                 addHolder(peer, of: entry.id, hops: entry.hops)
-                if pullsBetterCopy(entry) { wanted.append(entry.id) }
+                if wantsBetterCopy(entry) {
+                    counters.reachPulls += 1
+                    wanted.append(entry.id)
+                }
             } else if addMissing(entry.id, announcer: peer, hops: entry.hops, at: now, effects: &effects),
                       configuration.mode == .flood {
                 // Flood mode asks at once. Tree mode waits like for any announcement: the
@@ -74,11 +80,9 @@ extension GossipRouter {
     /// peer's, from nearer the origin, would go on from here. Pulled, it is pushed on as a reach
     /// extension (`extendReach`), so the nodes behind this one are not cut off when the better
     /// copy pushed here was lost. Forgotten refusals (hops 0) are never pulled.
-    mutating func pullsBetterCopy(_ entry: Announcement) -> Bool {
-        guard let ours = seen[entry.id], ours.hops > 0, !store.contains(entry.id),
-              entry.hops + 1 < ours.hops, entry.hops + 1 < configuration.ttl else { return false }
-        counters.reachPulls += 1
-        return true
+    func wantsBetterCopy(_ entry: Announcement) -> Bool {
+        guard let ours = seen[entry.id], ours.hops > 0, !store.contains(entry.id) else { return false }
+        return entry.hops + 1 < ours.hops && entry.hops + 1 < configuration.ttl
     }
 
     /// Sends the stored copies of `ids` to `peer`. IDs not (or no longer) stored are counted.

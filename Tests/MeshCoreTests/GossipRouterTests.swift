@@ -36,6 +36,24 @@ import Wire
         #expect(r.storedCount == 0, "a copy that cannot travel on is not kept for repair")
     }
 
+    /// A copy that came with its last hop is not kept, so nodes behind this one would miss the
+    /// message if the better copy pushed here was lost: an announcement of a copy from nearer
+    /// the origin is asked for at once (PROTOCOL.md §5.5), a worse one is not.
+    @Test func aCopyWithNoHopsLeftAsksForABetterOneItHearsOf() {
+        var r = router(a, neighbours: [b, c])
+        let frame = GossipFrame(origin: d, seq: 0, ttl: 1, hops: 7, payload: [1])
+        var effects: [MeshEffect] = []
+        r.receive(.gossip(frame), from: b, at: .ms(1), effects: &effects)
+        #expect(r.storedCount == 0)
+        var worse: [MeshEffect] = []
+        r.receive(.iHave([Announcement(id: frame.id, hops: 7)]), from: c, at: .ms(2), effects: &worse)
+        #expect(worse.sent.isEmpty && r.counters.reachPulls == 0)
+        var better: [MeshEffect] = []
+        r.receive(.iHave([Announcement(id: frame.id, hops: 2)]), from: c, at: .ms(3), effects: &better)
+        #expect(better.sent(to: c) == [.want([frame.id])])
+        #expect(r.counters.reachPulls == 1)
+    }
+
     @Test func ttlOutOfRangeIsDroppedWithItsReason() {
         var r = router(a, neighbours: [b])
         for ttl: UInt32 in [0, 17, 1000] {
