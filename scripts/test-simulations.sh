@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The simulation suite: every scenario in Simulations/ over its seeds
-# (423 in all, Simulations/README.md), then fresh seeds from a random start. Runs the release
+# (443 in all, Simulations/README.md), then fresh seeds from a random start. Runs the release
 # build: the 1,000-node scenario is ten times slower in a debug build. Fails when any seed fails; each failure prints its replay command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ elohim=.build/release/elohim
 # Every scenario, in the order run; the fresh seeds below run the same list.
 scenarios=(line-3 random-50-loss partition-heal crash-churn dead-detection-loss random-1000
            team-partition team-claims team-crash team-pairing long-partition long-partition-crash
-           adversary-extreme adversary-junk adversary-replay)
+           adversary-extreme adversary-junk adversary-replay adversary-backdater)
 
 declare -A seeds=(
   [line-3]=1..100
@@ -32,6 +32,7 @@ declare -A seeds=(
   [adversary-extreme]=1..6
   [adversary-junk]=1..4
   [adversary-replay]=1..20
+  [adversary-backdater]=1..20
 )
 
 failed=0
@@ -71,8 +72,7 @@ if (( fresh > 0 )); then
   done
 fi
 
-# Every scenario file must be in the list above, with its seeds (Simulations/pending/ holds
-# scenarios waiting for a core change; they are not run).
+# Every scenario file must be in the list above, with its seeds.
 for file in Simulations/*.json; do
   name=$(basename "$file" .json)
   if [[ -z "${seeds[$name]:-}" || " ${scenarios[*]} " != *" $name "* ]]; then
