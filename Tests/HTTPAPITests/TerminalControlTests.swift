@@ -78,6 +78,14 @@ import Testing
             try FileManager.default.setAttributes([.modificationDate: now.addingTimeInterval(-86_400)], ofItemAtPath: path)
             await terminals.sweep()
             #expect(!FileManager.default.fileExists(atPath: old) && FileManager.default.fileExists(atPath: path))
+            // The folder is looked at once an hour, not at every 30-second sweep.
+            try Data("{}\n".utf8).write(to: URL(fileURLWithPath: old))
+            try FileManager.default.setAttributes([.modificationDate: now.addingTimeInterval(-3 * 86_400)], ofItemAtPath: old)
+            await terminals.sweep()
+            #expect(FileManager.default.fileExists(atPath: old), "not an hour since the last look")
+            t.clock.advance(ms: TerminalService.pruneEveryMs)
+            await terminals.sweep()
+            #expect(!FileManager.default.fileExists(atPath: old))
         }
     }
 

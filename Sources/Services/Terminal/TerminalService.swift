@@ -160,13 +160,23 @@ public actor TerminalService {
     }
 
     /// Ends the sessions idle past the timeout (none attached, no input), and deletes the
-    /// transcripts past their retention; returns the IDs of the sessions ended.
+    /// transcripts past their retention (at most once every `pruneEveryMs`: retention is in
+    /// days, and the sweep runs every 30 s); returns the IDs of the sessions ended.
     @discardableResult public func sweep() async -> [String] {
-        let expired = table.expired(nowMs: services.clock())
+        let now = services.clock()
+        let expired = table.expired(nowMs: now)
         for id in expired { if let s = live[id] { _ = await finish(id, s, why: "idle") } else { table.close(id) } }
-        pruneTranscripts()
+        // A clock set back prunes too, rather than waiting for it to catch up.
+        if lastPruneMs.map({ now < $0 || now - $0 >= Self.pruneEveryMs }) ?? true {
+            lastPruneMs = now
+            pruneTranscripts()
+        }
         return expired
     }
+
+    /// How often a sweep looks for transcripts past their retention.
+    public static let pruneEveryMs: UInt64 = 60 * 60 * 1000
+    private var lastPruneMs: UInt64?
 
     /// Deletes the transcripts older than the retention (never a running session's); returns their names.
     @discardableResult public func pruneTranscripts() -> [String] {
