@@ -34,9 +34,14 @@ copy libjs-codemirror codemirror/lib/codemirror.js codemirror
 copy libjs-codemirror codemirror/lib/codemirror.css codemirror
 copy libjs-codemirror codemirror/mode/meta.js codemirror
 mkdir -p Web/vendor/codemirror/mode Web/vendor/codemirror/addon
-for mode in clike css diff go htmlmixed javascript lua markdown perl properties python ruby rust shell sql swift toml xml yaml; do
+modes=(clike css diff go htmlmixed javascript lua markdown perl properties python ruby rust shell sql swift toml xml yaml)
+for mode in "${modes[@]}"; do
   cp -L "/usr/share/javascript/codemirror/mode/$mode/$mode.js" Web/vendor/codemirror/mode/
 done
+# The editor reads which modes are here from this list, so the two cannot drift apart.
+printf '["%s"' "${modes[0]}" > Web/vendor/codemirror/modes.json
+printf ',"%s"' "${modes[@]:1}" >> Web/vendor/codemirror/modes.json
+printf ']\n' >> Web/vendor/codemirror/modes.json
 # rust.js defines itself through the simple-mode addon.
 cp -L /usr/share/javascript/codemirror/addon/mode/simple.js Web/vendor/codemirror/addon/
 

@@ -12,8 +12,13 @@ const files = '/api/v1/workspace/files';
 const cm = 'vendor/codemirror';
 // Modes that need others loaded first (CodeMirror's own dependencies between its modes).
 const modeNeeds = { htmlmixed: ['xml', 'javascript', 'css'], markdown: ['xml'], rust: ['simple'] };
-const modesShipped = new Set(['clike', 'css', 'diff', 'go', 'htmlmixed', 'javascript', 'lua', 'markdown', 'perl', 'properties',
-  'python', 'ruby', 'rust', 'shell', 'sql', 'swift', 'toml', 'xml', 'yaml']);
+// The modes scripts/web-libs.sh copied, as it lists them beside them (read once); a file whose
+// mode is not there opens without colouring.
+let shipped;
+async function modesShipped() {
+  shipped ??= fetch(`${cm}/modes.json`).then((r) => (r.ok ? r.json() : [])).catch(() => []).then((list) => new Set(list));
+  return shipped;
+}
 
 export default async function editor(ctx) {
   ctx.title('Editor');
@@ -83,7 +88,7 @@ async function openFile(ctx, pane, path) {
   await loadScript(`${cm}/meta.js`);
   const CodeMirror = window.CodeMirror;
   const info = CodeMirror.findModeByFileName(path.split('/').pop());
-  const mode = info && modesShipped.has(info.mode) ? info.mode : null;
+  const mode = info && (await modesShipped()).has(info.mode) ? info.mode : null;
   if (mode) {
     for (const need of modeNeeds[mode] || []) await loadScript(need === 'simple' ? `${cm}/addon/simple.js` : `${cm}/mode/${need}.js`);
     await loadScript(`${cm}/mode/${mode}.js`);
