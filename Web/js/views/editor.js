@@ -7,6 +7,7 @@ import { h, replace, field, status, busy, showOk } from '../dom.js';
 import * as api from '../api.js';
 import { size, when } from '../format.js';
 import { loadScript, loadStyle } from '../vendor-loader.js';
+import { terminalRefusal } from './terminal-refusal.js';
 
 const files = '/api/v1/workspace/files';
 const cm = 'vendor/codemirror';
@@ -26,9 +27,7 @@ export default async function editor(ctx) {
   try {
     listing = await api.get(files);
   } catch (e) {
-    const why = e.code === 'terminals_off' ? 'The editor is off on this node (it was started with --terminals off).'
-      : e.status === 403 ? 'Your account does not hold terminal.use, which the editor needs. The founder can grant it.' : e.message;
-    replace(ctx.main, h('h1', {}, 'Editor'), h('section', { class: 'card' }, h('p', { class: 'status error', role: 'alert' }, why)));
+    replace(ctx.main, h('h1', {}, 'Editor'), terminalRefusal(e, 'The editor'));
     return;
   }
   const path = ctx.query.get('path');

@@ -8,6 +8,7 @@ import * as api from '../api.js';
 import { when } from '../format.js';
 import { loadStyle } from '../vendor-loader.js';
 import { attach } from '../terminal-link.js';
+import { terminalRefusal } from './terminal-refusal.js';
 
 const sessions = '/api/v1/terminal/sessions';
 
@@ -17,7 +18,7 @@ export default async function terminal(ctx) {
   try {
     list = (await api.get(sessions)).sessions;
   } catch (e) {
-    replace(ctx.main, h('h1', {}, 'Terminal'), refusal(e));
+    replace(ctx.main, h('h1', {}, 'Terminal'), terminalRefusal(e, 'Terminals'));
     return;
   }
   const id = ctx.params.id;
@@ -35,13 +36,6 @@ export default async function terminal(ctx) {
   overview(ctx, list);
 }
 
-/** What to say when the node refuses terminals to this account or has them off. */
-function refusal(e) {
-  const why = e.code === 'terminals_off' ? 'Terminals are off on this node (it was started with --terminals off).'
-    : e.status === 403 ? 'Your account does not hold terminal.use. The founder and Super Admins have it; anyone else only when the founder grants it (Teams → Access).'
-      : e.message;
-  return h('section', { class: 'card' }, h('p', { class: 'status error', role: 'alert' }, why));
-}
 
 function overview(ctx, list) {
   const command = h('input', { name: 'command', maxlength: 4096, placeholder: 'your shell', autocomplete: 'off', spellcheck: 'false' });
