@@ -41,28 +41,31 @@ struct AdversaryObservations {
     /// Whether `replicasBounded` is checked after every input.
     var checksBounds = false
     var boundViolations: [String] = []
-    var peakTeams = 0, peakOrphans = 0, peakHeld = 0, peakLog = 0
+    var peakTeams = 0, peakOrphans = 0, peakHeld = 0, peakLog = 0, peakStrangers = 0
 
-    /// `replicasBounded`: teams held, orphan ops, each replica's held ops and log, against the
-    /// replication core's configured limits.
+    /// `replicasBounded`: teams held, orphan ops, each replica's held ops, stranger ops and log,
+    /// against the replication core's configured limits.
     mutating func checkReplicaBounds(_ r: Replication, node i: Int, at t: Int64) {
         let c = r.configuration
         let teams = r.teamIDs
         peakTeams = max(peakTeams, teams.count)
         peakOrphans = max(peakOrphans, r.orphanOpCount)
-        var held = 0, log = 0
+        var held = 0, log = 0, strangers = 0
         for team in teams {
             guard let replica = r.replica(team) else { continue }
             held = max(held, replica.heldOpCount)
             log = max(log, replica.opCount)
+            strangers = max(strangers, replica.strangerOpCount)
         }
         peakHeld = max(peakHeld, held)
         peakLog = max(peakLog, log)
+        peakStrangers = max(peakStrangers, strangers)
         guard boundViolations.count < 10 else { return }
         let checks: [(String, Int, Int)] = [
             ("teams", teams.count, c.maxTeams),
             ("orphan ops", r.orphanOpCount, c.maxOrphanOps),
             ("held ops in one team", held, c.replicaLimits.maxHeldOps),
+            ("strangers' ops set apart in one team", strangers, c.replicaLimits.maxStrangerOps),
             ("ops in one team's log", log, c.replicaLimits.maxOps),
         ]
         for (name, value, limit) in checks where value > limit {
@@ -80,7 +83,7 @@ public struct AdversaryReport: Sendable {
     public var honestRefusals: [(name: String, count: Int)]
     public var honestAcksDuringAttack: Int
     /// Peaks over every node and input (with `replicasBounded`).
-    public var peakTeams: Int, peakOrphans: Int, peakHeld: Int, peakLog: Int
+    public var peakTeams: Int, peakOrphans: Int, peakHeld: Int, peakLog: Int, peakStrangers: Int
 
     /// One refusal counter by name; 0 when never counted.
     public func refusals(_ name: String) -> Int { honestRefusals.first { $0.name == name }?.count ?? 0 }
@@ -126,7 +129,8 @@ extension Simulator {
     private var emptyReport: AdversaryReport {
         let o = adversaryObservations
         return AdversaryReport(adversaries: [], honestRefusals: [], honestAcksDuringAttack: o.honestAcksDuringAttack,
-                               peakTeams: o.peakTeams, peakOrphans: o.peakOrphans, peakHeld: o.peakHeld, peakLog: o.peakLog)
+                               peakTeams: o.peakTeams, peakOrphans: o.peakOrphans, peakHeld: o.peakHeld, peakLog: o.peakLog,
+                               peakStrangers: o.peakStrangers)
     }
 
     /// The counters of the honest nodes, summed over them: drops by reason (`DropReason` names),

@@ -16,7 +16,10 @@ extension Scenario {
             config.replicaLimits.maxHeldAhead = UInt64(x)
         }
         if let x = try o.integer("maxOps", in: 1_000...Int64(d.replicaLimits.maxOps)) { config.replicaLimits.maxOps = Int(x) }
-        try o.finish(known: ["maxTeams", "maxOrphanOps", "orphanMaxAgeMs", "maxHeldOps", "maxHeldAhead", "maxOps"])
+        if let x = try o.integer("maxStrangerOps", in: 0...Int64(d.replicaLimits.maxStrangerOps)) {
+            config.replicaLimits.maxStrangerOps = Int(x)
+        }
+        try o.finish(known: ["maxTeams", "maxOrphanOps", "orphanMaxAgeMs", "maxHeldOps", "maxHeldAhead", "maxOps", "maxStrangerOps"])
         return config
     }
 

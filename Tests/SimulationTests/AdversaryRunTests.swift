@@ -122,6 +122,7 @@ import Wire
         #expect(a.peakTeams == s.replication.maxTeams)
         #expect(a.peakOrphans == s.replication.maxOrphanOps)
         #expect(a.peakHeld > 0 && a.peakHeld <= s.replication.replicaLimits.maxHeldOps)
+        #expect(a.peakStrangers == s.replication.replicaLimits.maxStrangerOps, "the stranger room fills and stays full")
         #expect(a.refusals("replication.teamsRefused") > 0 && a.refusals("replication.orphansEvicted") > 0)
     }
 }
