@@ -420,10 +420,12 @@ public struct TeamReplica: Sendable {
 
     /// The place of the `AddMember` op that first added `author`, itself placed after its own
     /// author's (followed at most 32 adds deep): the author's ops go after it. Nil for the
-    /// creator, and for an author no add names.
+    /// creator; the team's creating op for an author no add names (a log kept from before
+    /// strangers were refused), so a puller new to the team always gets that op first.
     private func addedFloor(_ author: NodeID, memo: inout [NodeID: PageKey?], depth: Int = 0) -> PageKey? {
         if let known = memo[author] { return known }
-        guard author != genesis.author, let add = firstAdd[author], depth < 32 else { return nil }
+        guard author != genesis.author else { return nil }
+        guard let add = firstAdd[author], depth < 32 else { return PageKey(genesis.sortKey, floor: nil) }
         memo[author] = .some(PageKey(add.key, floor: nil))  // a cycle of adds stops here
         let floor = PageKey(add.key, floor: addedFloor(add.by, memo: &memo, depth: depth + 1))
         memo[author] = .some(floor)
