@@ -326,7 +326,7 @@ final class StandIn: Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [Self.script, "--port", "0", "--log", logPath, "--chunk-delay-ms", String(chunkDelayMilliseconds),
-                             "--context-length", String(contextLength), "--exit-with-stdin"]
+                             "--context-length", String(contextLength), "--exit-with-parent"]
         let out = Pipe()
         stdin = Pipe()
         process.standardOutput = out

@@ -157,7 +157,7 @@ final class StandInServer: Sendable {
                 continuation.resume(with: Result {
                     let p = Process(), out = Pipe(), input = Pipe()
                     p.executableURL = URL(fileURLWithPath: python)
-                    p.arguments = [checkout + "/Tests/Interop/ollama_standin.py", "--port", "0", "--chunk-delay-ms", "1", "--exit-with-stdin"]
+                    p.arguments = [checkout + "/Tests/Interop/ollama_standin.py", "--port", "0", "--chunk-delay-ms", "1", "--exit-with-parent"]
                     p.standardOutput = out
                     p.standardInput = input
                     try p.run()

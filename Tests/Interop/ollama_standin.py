@@ -13,13 +13,14 @@ assembly (the answer reports what the model was sent). What it does NOT check: a
 Its answers and embeddings are deterministic functions of the input, nothing more.
 
     ollama_standin.py [--port N] [--log PATH] [--chunk-delay-ms N] [--context-length N]
-                      [--exit-with-stdin]
+                      [--exit-with-stdin] [--exit-with-parent]
 
 On start it prints exactly one line, {"port": N}, to stdout (flushed), so a harness started with
 --port 0 learns the port. It listens on 127.0.0.1 only. --log appends one JSON line per request
 ({"method", "path", "body"}; body is the parsed JSON, null when empty, the raw text when it is not
 JSON). --exit-with-stdin makes it exit when its stdin closes, so a test process that dies takes
-the server with it.
+the server with it; --exit-with-parent does the same by watching its parent's pid (checked every
+0.5 s), in a session of its own, so nothing else the test process does can stop it mid-test.
 
 The chat answer, one line, split into 5 to 10 streamed pieces:
 
@@ -47,6 +48,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import random
 import re
 import sys
@@ -472,12 +474,28 @@ def main():
                         help="what /api/show reports as the context length (default 2048)")
     parser.add_argument("--exit-with-stdin", action="store_true",
                         help="exit when stdin closes (the parent test process died)")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="exit when the parent process dies, in a session of its own (for test "
+                             "processes that run many children: a stray close or a signal to their "
+                             "group must not stop the server mid-test)")
     args = parser.parse_args()
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.state = State(args)
     print(json.dumps({"port": server.server_address[1]}), flush=True)
+    if args.exit_with_parent:
+        try:
+            os.setsid()
+        except OSError:
+            pass  # already leads its own process group (Foundation's Process puts children in one)
+        parent = os.getppid()
+
+        def watch_parent():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            server.shutdown()
+        threading.Thread(target=watch_parent, daemon=True).start()
     if args.exit_with_stdin:
         def watch():
             while sys.stdin.buffer.read(4096):
