@@ -48,6 +48,8 @@ done
 # pulling the better copy a digest shows, GossipRouter.pullsBetterCopy).
 echo "== found seeds"
 if ! "$elohim" sim run Simulations/random-50-loss.json --seed 729499419; then failed=1; fi
+# A member whose only neighbour is a relay never pulled from it (Replication.timer).
+if ! "$elohim" sim run Simulations/team-pairing.json --seed 1015758980; then failed=1; fi
 
 # Fresh seeds: the fixed ranges above re-check what passed before; every run also explores seeds
 # no run has tried, from a random start printed here (SIM_FRESH_START=N replays the same ones;

@@ -473,7 +473,8 @@ public struct Replication: Sendable {
         if syncDue == nil { syncDue = now + configuration.syncInterval }
     }
 
-    /// Every `syncInterval`, each team syncs with one random reachable member; a sync that
+    /// Every `syncInterval`, each team syncs with one random reachable member (a random
+    /// reachable neighbour when no member is: relays hold the teams they hear of); a sync that
     /// timed out gives way to the next peer waiting, and is tried once more after them. With
     /// `wallMs`, orphans past their age are let go too, so they go even when no new orphan
     /// arrives to push them out.
@@ -495,8 +496,13 @@ public struct Replication: Sendable {
         guard let due = syncDue, due <= now else { return }
         for team in teamIDs {
             let replica = replicas[team]!
+            // A member whose neighbours are all relays (non-members, which hold every team they
+            // hear of) pulls from one of them: otherwise it would hear of what it missed only when
+            // a relay happened to pull from it (a fresh seed of team-pairing lost ops that way).
             let members = reachable.filter { replica.state.role(of: $0) != nil }
-            if let peer = members.randomElement(using: &rng) { requestSync(team, with: peer, at: now, effects: &effects) }
+            if let peer = (members.isEmpty ? reachable : members).randomElement(using: &rng) {
+                requestSync(team, with: peer, at: now, effects: &effects)
+            }
         }
         syncDue = now + configuration.syncInterval
     }

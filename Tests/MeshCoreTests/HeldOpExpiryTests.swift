@@ -34,3 +34,24 @@ import Wire
         #expect(b.replica(genesis.id)?.state.name.value == "crew 2")
     }
 }
+
+/// A member whose only reachable neighbours are relays (non-members) pulls from one of them on
+/// the periodic sync: before, it pulled only from members, and a fresh seed of team-pairing
+/// (1015758980) left a restarted member without the ops its one relay neighbour held.
+@Suite struct RelayOnlySyncTests {
+    @Test func aMemberWithOnlyRelaysAroundPullsFromOne() {
+        let wall: UInt64 = 1_800_000_000_000
+        var a = Replication(keyPair: identity(30), configuration: ReplicationConfiguration())
+        var broadcasts: [[UInt8]] = [], effects: [MeshEffect] = []
+        guard case .applied = a.createTeam(name: "crew", nonce: [3], wallMs: wall, broadcasts: &broadcasts, effects: &effects)
+        else { Issue.record("no team"); return }
+        let relay = NodeID(publicKey: identity(31).publicKey)
+        var rng = SeededGenerator(seed: 7)
+        var up: [MeshEffect] = []
+        a.peerUp(relay, at: .zero, effects: &up)
+        #expect(up.sent(to: relay).isEmpty, "a relay's link coming up starts no pull")
+        var out: [MeshEffect] = []
+        a.timer(at: .zero + ReplicationConfiguration().syncInterval, reachable: [relay], wallMs: wall, using: &rng, effects: &out)
+        #expect(out.sent(to: relay).contains { if case .syncVector(_, _, true) = $0 { true } else { false } }, "\(out)")
+    }
+}
