@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -138,16 +139,33 @@ import Glibc
     }
 }
 
-/// A TCP port free at the time of asking (bound to port 0, then released).
+/// A TCP port free at the time of asking, for a node this test starts.
+///
+/// Taken below Linux's ephemeral range (32768–60999), one after another from a random start: a
+/// port the kernel hands out (bind to 0) can be handed out again at once as the local port of
+/// some other test's outgoing connection, and a node then failed "Address already in use" (a
+/// fresh-clone run of 4d07873). Ports this process hands out never repeat.
 func freePort() -> Int {
+    for _ in 0..<1_000 {
+        let port = nextPortToTry.withLock { next -> Int in
+            defer { next = next >= 32_000 ? 20_000 : next + 1 }
+            return next
+        }
+        if canBind(port) { return port }
+    }
+    return 0
+}
+
+private let nextPortToTry = Mutex(Int.random(in: 20_000..<32_000))
+
+/// Whether a TCP socket can be bound to 127.0.0.1:`port` now.
+private func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    addr.sin_port = UInt16(port).bigEndian
+    let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } } == 0
 }
