@@ -33,7 +33,10 @@ api -X POST -d '{"name": "fuzz"}' "http://127.0.0.1:$http/api/v1/teams" >/dev/nu
   --phases examples,coverage,fuzzing --request-timeout 10 > "$WORK/st.out" 2>&1
 status=$?
 if [[ $status -ne 0 ]]; then
-  cat "$WORK/st.out" | tail -80
+  # The failing cases first (operation, request to replay), then the summary: a 5xx is rare,
+  # and the work folder goes with the run.
+  sed -n '/FAILURES/,/SUMMARY/p' "$WORK/st.out" | head -200
+  tail -80 "$WORK/st.out"
   echo "--- node log"; tail -20 "$WORK/node.err"
   echo "API fuzz test FAILED"
   exit 1
