@@ -91,3 +91,18 @@ struct InstantNetwork {
         now = end
     }
 }
+
+/// Origin `origin`'s broadcast `seq` (TTL 4, one hop so far): the frames the floor tests send.
+func floorTestFrame(_ seq: UInt64, origin: NodeID) -> GossipFrame {
+    GossipFrame(origin: origin, seq: seq, ttl: 4, hops: 1, payload: [UInt8(seq & 0xFF)])
+}
+
+/// Delivers `f` from `peer` at `ms`, the router's timer first (so its caches age as in a node);
+/// the effects of both.
+func deliverAfterTimer(_ r: inout GossipRouter, _ f: GossipFrame, from peer: NodeID, at ms: Int64) -> [MeshEffect] {
+    var rng = SeededGenerator(seed: 1)
+    var effects: [MeshEffect] = []
+    r.timer(at: .ms(ms), using: &rng, effects: &effects)
+    r.receive(.gossip(f), from: peer, at: .ms(ms), effects: &effects)
+    return effects
+}

@@ -8,16 +8,10 @@ import Wire
 @Suite struct ForgottenFloorRestartTests {
     let a = node(1), b = node(2), c = node(3), origin = node(9)
 
-    func frame(_ seq: UInt64, from o: NodeID? = nil) -> GossipFrame {
-        GossipFrame(origin: o ?? origin, seq: seq, ttl: 4, hops: 1, payload: [UInt8(seq & 0xFF)])
-    }
+    func frame(_ seq: UInt64, from o: NodeID? = nil) -> GossipFrame { floorTestFrame(seq, origin: o ?? origin) }
 
     func receive(_ r: inout GossipRouter, _ f: GossipFrame, from peer: NodeID, at ms: Int64) -> [MeshEffect] {
-        var rng = SeededGenerator(seed: 1)
-        var effects: [MeshEffect] = []
-        r.timer(at: .ms(ms), using: &rng, effects: &effects)
-        r.receive(.gossip(f), from: peer, at: .ms(ms), effects: &effects)
-        return effects
+        deliverAfterTimer(&r, f, from: peer, at: ms)
     }
 
     func floorsPersisted(_ effects: [MeshEffect]) -> [PersistRecord] {
