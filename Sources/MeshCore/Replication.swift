@@ -324,9 +324,10 @@ public struct Replication: Sendable {
         return waiting
     }
 
-    /// Lets go of ops that waited for a predecessor longer than the replica's `maxHeldAgeMs`.
+    /// Lets go of ops that waited (for a predecessor, or for the op adding their author) longer
+    /// than the replica's `maxHeldAgeMs`.
     private mutating func dropStaleHeldOps(wallMs: UInt64) {
-        for team in replicas.keys.sorted() where replicas[team]!.heldOpCount > 0 {
+        for team in replicas.keys.sorted() where replicas[team]!.heldOpCount + replicas[team]!.strangerOpCount > 0 {
             counters.heldExpired += replicas[team]!.dropHeld(at: wallMs)
         }
     }

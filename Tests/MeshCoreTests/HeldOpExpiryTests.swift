@@ -35,6 +35,24 @@ import Wire
     }
 }
 
+/// A stranger's ops waiting apart expire on the timer too, with no op held behind a gap.
+@Suite struct StrangerExpiryTests {
+    @Test func strangersOpsExpireOnTheTimer() {
+        let wall: UInt64 = 1_800_000_000_000
+        var a = Replication(keyPair: identity(40), configuration: ReplicationConfiguration())
+        var broadcasts: [[UInt8]] = [], effects: [MeshEffect] = []
+        guard case let .applied(genesis) = a.createTeam(name: "crew", nonce: [4], wallMs: wall, broadcasts: &broadcasts,
+                                                        effects: &effects) else { Issue.record("no team"); return }
+        var stranger = OpAuthor(keyPair: identity(41))
+        let op = stranger.write(.renameTeam(name: "junk"), in: a.replica(genesis.id)!, wallMs: wall)
+        _ = a.receiveBroadcast(GossipPayloadCoding.encode(op), wallMs: wall, effects: &effects)
+        #expect(a.replica(genesis.id)?.strangerOpCount == 1 && a.replica(genesis.id)?.heldOpCount == 0)
+        var rng = SystemRandomNumberGenerator()
+        a.timer(at: .zero, reachable: [], wallMs: wall + TeamReplica.Limits().maxHeldAgeMs + 1, using: &rng, effects: &effects)
+        #expect(a.replica(genesis.id)?.strangerOpCount == 0)
+    }
+}
+
 /// A member whose only reachable neighbours are relays (non-members) pulls from one of them on
 /// the periodic sync: before, it pulled only from members, and a fresh seed of team-pairing
 /// (1015758980) left a restarted member without the ops its one relay neighbour held.
