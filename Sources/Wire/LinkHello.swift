@@ -12,15 +12,18 @@ public struct LinkHello: Hashable, Sendable {
     public var identityKey: Ed25519PublicKey
     public var staticSignature: [UInt8]
     public var listenPort: UInt16
+    /// What the sender opens the link for. Only the initiator's counts; a responder sends `.link`.
+    public var purpose: LinkPurpose
 
     public var nodeID: NodeID { NodeID(publicKey: identityKey) }
 
     /// A hello for `identity` whose Noise static public key is `noiseStatic`.
-    public init(identity: Ed25519KeyPair, noiseStatic: [UInt8], listenPort: UInt16) {
+    public init(identity: Ed25519KeyPair, noiseStatic: [UInt8], listenPort: UInt16, purpose: LinkPurpose = .link) {
         protocolVersion = ProtocolVersion.current
         identityKey = identity.publicKey
         staticSignature = identity.sign(Self.signatureContext + noiseStatic)
         self.listenPort = listenPort
+        self.purpose = purpose
     }
 
     /// True when the signature binds `noiseStatic` (the key the handshake authenticated) to the identity.
@@ -34,6 +37,7 @@ public struct LinkHello: Hashable, Sendable {
         m.identityKey = Data(identityKey.bytes)
         m.staticSignature = Data(staticSignature)
         m.listenPort = UInt32(listenPort)
+        m.purpose = purpose == .pairing ? .pairing : .link
         return ((try? m.serializedData()) ?? Data()).byteArray
     }
 
@@ -45,9 +49,27 @@ public struct LinkHello: Hashable, Sendable {
             throw .badField(message: "LinkHello", field: "identity_key", reason: "must be 32 bytes")
         }
         guard m.listenPort <= 65535 else { throw .badField(message: "LinkHello", field: "listen_port", reason: "above 65535") }
+        // A purpose this node does not know is one it cannot serve: refused, never taken for
+        // an ordinary link.
+        switch m.purpose {
+        case .link: purpose = .link
+        case .pairing: purpose = .pairing
+        case let .UNRECOGNIZED(value):
+            throw .badField(message: "LinkHello", field: "purpose", reason: "unknown purpose \(value) (a newer node?)")
+        }
         protocolVersion = m.protocolVersion
         identityKey = key
         staticSignature = m.staticSignature.byteArray
         listenPort = UInt16(m.listenPort)
     }
+}
+
+/// What an initiator opens a link for (PROTOCOL.md section 10.4). An inviter tells a pairing
+/// link from an ordinary one by this alone, not by whether it trusts the joiner already: a
+/// node linked to the inviter (by `--peer`, or paired before) can still use a code.
+public enum LinkPurpose: UInt32, Sendable, Hashable {
+    /// An ordinary link between trusted peers.
+    case link = 0
+    /// One pairing run by code first; on success the link stays up as an ordinary link.
+    case pairing = 1
 }

@@ -154,6 +154,46 @@ nonisolated enum Elohim_Mesh_V1_Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
 
 }
 
+/// What an initiator opens a link for. A pairing link is never taken for an ordinary one, so a
+/// code works between nodes that are linked already (PROTOCOL.md section 10.4).
+nonisolated enum Elohim_Mesh_V1_LinkPurpose: SwiftProtobuf.Enum, Swift.CaseIterable {
+  typealias RawValue = Int
+
+  /// an ordinary link between trusted peers
+  case link // = 0
+
+  /// one pairing run by code first, then (on success) an ordinary link
+  case pairing // = 1
+  case UNRECOGNIZED(Int)
+
+  init() {
+    self = .link
+  }
+
+  init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .link
+    case 1: self = .pairing
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  var rawValue: Int {
+    switch self {
+    case .link: return 0
+    case .pairing: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  static let allCases: [Elohim_Mesh_V1_LinkPurpose] = [
+    .link,
+    .pairing,
+  ]
+
+}
+
 /// Every frame on a link, and every datagram once opened, is exactly one Envelope.
 nonisolated struct Elohim_Mesh_V1_Envelope: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -584,6 +624,9 @@ nonisolated struct Elohim_Mesh_V1_LinkHello: Sendable {
   /// the sender's TCP and UDP mesh port, 0 if it does not listen
   var listenPort: UInt32 = 0
 
+  /// the initiator's: what the link is for (PROTOCOL.md section 10.4); a responder's is LINK
+  var purpose: Elohim_Mesh_V1_LinkPurpose = .link
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -595,6 +638,10 @@ fileprivate nonisolated let _protobuf_package = "elohim.mesh.v1"
 
 nonisolated extension Elohim_Mesh_V1_Kind: SwiftProtobuf._ProtoNameProviding {
   static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_GOSSIP\0\u{1}KIND_IHAVE\0\u{1}KIND_GRAFT\0\u{1}KIND_PRUNE\0\u{1}KIND_WANT\0\u{1}KIND_DIGEST\0\u{1}KIND_TREE_ADVERT\0\u{2}\u{3}KIND_PING\0\u{1}KIND_ACK\0\u{1}KIND_PING_REQ\0\u{1}KIND_INDIRECT_ACK\0\u{1}KIND_SUSPECT\0\u{1}KIND_ALIVE\0\u{2}\u{5}KIND_SYNC_VECTOR\0\u{1}KIND_SYNC_OPS\0\u{1}KIND_CHUNK_WANT\0\u{1}KIND_CHUNK_DATA\0\u{2}\u{7}KIND_PAIR_REQUEST\0\u{1}KIND_PAIR_RESPONSE\0\u{1}KIND_PAIR_CONFIRM\0\u{1}KIND_PAIR_RESULT\0")
+}
+
+nonisolated extension Elohim_Mesh_V1_LinkPurpose: SwiftProtobuf._ProtoNameProviding {
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LINK_PURPOSE_LINK\0\u{1}LINK_PURPOSE_PAIRING\0")
 }
 
 nonisolated extension Elohim_Mesh_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1493,7 +1540,7 @@ nonisolated extension Elohim_Mesh_V1_PairResult: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Elohim_Mesh_V1_LinkHello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".LinkHello"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}identity_key\0\u{3}static_signature\0\u{3}listen_port\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}identity_key\0\u{3}static_signature\0\u{3}listen_port\0\u{1}purpose\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1505,6 +1552,7 @@ nonisolated extension Elohim_Mesh_V1_LinkHello: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularBytesField(value: &self.identityKey) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.staticSignature) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.listenPort) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.purpose) }()
       default: break
       }
     }
@@ -1523,6 +1571,9 @@ nonisolated extension Elohim_Mesh_V1_LinkHello: SwiftProtobuf.Message, SwiftProt
     if self.listenPort != 0 {
       try visitor.visitSingularUInt32Field(value: self.listenPort, fieldNumber: 4)
     }
+    if self.purpose != .link {
+      try visitor.visitSingularEnumField(value: self.purpose, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1531,6 +1582,7 @@ nonisolated extension Elohim_Mesh_V1_LinkHello: SwiftProtobuf.Message, SwiftProt
     if lhs.identityKey != rhs.identityKey {return false}
     if lhs.staticSignature != rhs.staticSignature {return false}
     if lhs.listenPort != rhs.listenPort {return false}
+    if lhs.purpose != rhs.purpose {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
