@@ -142,8 +142,8 @@ public enum PairingFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case let .malformed(what): "malformed pairing message: \(what)"
         case let .refused(_, message): message
         case let .unexpected(kind):
-            "the other node answered with ordinary mesh traffic (\(kind)) instead of the pairing run: the two nodes are linked "
-                + "already (this code may have been used by this node before), and a code cannot yet be used over an existing link"
+            "the other node answered with ordinary mesh traffic (\(kind)) instead of the pairing run: it runs a version that "
+                + "takes a pairing link from a node it already trusts for an ordinary one; upgrade it, or pair before linking"
         case .incomplete: "the peer closed the link or went silent before pairing finished"
         case let .unreachable(why): why
         }

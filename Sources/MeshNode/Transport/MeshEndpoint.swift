@@ -5,7 +5,8 @@ import Wire
 /// What the transport serves: the node (or, in benchmarks, a counter). It learns of links
 /// coming and going and receives every message; it gets the transport to send through.
 ///
-/// Pairing: a link from an identity nobody trusts may pair by code (PROTOCOL.md section 10).
+/// Pairing: a link dialled to pair (its `LinkHello.purpose` is `.pairing`) runs one pairing by
+/// code, whether or not its peer is trusted or linked already (PROTOCOL.md section 10.4).
 /// The transport moves the pairing messages; the endpoint decides every step (its
 /// `PairingDesk`). The defaults refuse pairing, for endpoints that hold no codes.
 public protocol MeshEndpoint: AnyObject, Sendable {
@@ -16,7 +17,8 @@ public protocol MeshEndpoint: AnyObject, Sendable {
     func linkLost(_ peer: NodeID) async
     func receiveFromPeer(_ message: MeshMessage, from peer: NodeID) async
 
-    /// True when an inbound link from an unknown identity may try to pair (a code is open).
+    /// True when an inbound link dialled to pair may run (a code is open, or expired less than
+    /// a day ago so the joiner is told why).
     func acceptsPairing() async -> Bool
     /// An inbound link from `source` (its IP address) asks to pair on `session`, before any
     /// pairing message: run it within the deadline the endpoint gives, or refuse it.

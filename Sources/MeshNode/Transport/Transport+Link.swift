@@ -9,9 +9,10 @@ extension Transport {
     /// One link from connection to close: handshake (with a deadline), trust check, then a
     /// reader and a writer until either ends.
     ///
-    /// When `joining` is set, the link first runs a pairing exchange as joiner; an inbound
-    /// link from an identity nobody trusts runs one as inviter while the endpoint has codes
-    /// open. A pairing that succeeds leaves the link up as an ordinary link.
+    /// When `joining` is set, the link is dialled marked `.pairing` and first runs a pairing
+    /// exchange as joiner; an inbound link marked `.pairing` runs one as inviter, whether or
+    /// not its peer is trusted or linked already (`LinkStart` decides). A pairing that
+    /// succeeds leaves the link up as an ordinary link.
     ///
     /// Returns once the link is over: true when it had come up (registered), false when it
     /// failed or was refused before that.
@@ -31,7 +32,7 @@ extension Transport {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var frames = inbound.makeAsyncIterator()
-                var (session, expected) = try makeSession(initiator: initiator, dialled: dialled)
+                var (session, expected) = try makeSession(initiator: initiator, dialled: dialled, purpose: joining == nil ? .link : .pairing)
                 if initiator { try await outbound.write(.frame(try session.firstFrame(), allocator: connection.channel.allocator)) }
                 var peerHello: LinkHello?
                 while peerHello == nil {
@@ -57,22 +58,35 @@ extension Transport {
                 let hello = peerHello!
                 guard var (sealer, opener) = session.halves, let keys = session.datagramKeys,
                       let binding = session.channelBinding else { return }
-                if let joining {
-                    guard hello.nodeID != endpoint.nodeID else { throw LinkRefusal.selfLink }
+                let trusted = trust.isTrusted(hello.nodeID)
+                // Asked only when it matters: the endpoint is an actor, and most links are ordinary.
+                let answers = !initiator && (hello.purpose == .pairing || !trusted) ? await endpoint.acceptsPairing() : false
+                let start = LinkStart.decide(initiator: initiator, joining: joining != nil, peerPurpose: hello.purpose,
+                                             selfLink: hello.nodeID == endpoint.nodeID, peerTrusted: trusted, answersPairing: answers)
+                switch start {
+                case .pairAsJoiner:
+                    guard let joining else { throw LinkRefusal.start(.responderPurpose) }
                     let paired = try await runPairing(joining: joining, peer: hello, binding: binding, frames: &frames,
                                                       outbound: outbound, sealer: &sealer, opener: &opener, channel: connection.channel)
                     trust.trust(hello.nodeID, source: .paired, noiseStatic: session.remoteStatic, address: joining.address)
                     count { $0.pairingsSucceeded += 1 }
                     joining.report(.success(paired))
-                } else if !initiator, hello.nodeID != endpoint.nodeID, !trust.isTrusted(hello.nodeID), await endpoint.acceptsPairing() {
+                case .pairAsInviter:
                     guard takePairingSlot() else { throw LinkRefusal.pairingBusy }
                     defer { releasePairingSlot() }
                     _ = try await runPairing(joining: nil, peer: hello, binding: binding, frames: &frames, outbound: outbound,
                                              sealer: &sealer, opener: &opener, channel: connection.channel)
                     trust.trust(hello.nodeID, source: .paired, noiseStatic: session.remoteStatic)
                     count { $0.pairingsSucceeded += 1 }
-                } else {
+                case let .refusePairing(refusal):
+                    // Told why, so the joiner's user reads more than "the link closed".
+                    try? await sendPairing(.result(PairResult(accepted: false, refusal: refusal.rawValue, message: Self.noCodeOpen)),
+                                           sealer: &sealer, outbound: outbound, channel: connection.channel)
+                    throw LinkRefusal.noCodeOpen
+                case .ordinary:
                     try admit(hello, session: session, initiator: initiator, expected: expected, dialled: dialled)
+                case let .refuse(refusal):
+                    throw LinkRefusal.start(refusal)
                 }
                 let (linkID, outbox) = try register(hello, initiator: initiator, remote: remote, keys: keys)
                 established = true
@@ -111,15 +125,18 @@ extension Transport {
         return established
     }
 
-    private func makeSession(initiator: Bool, dialled: PeerAddress?) throws -> (LinkSession, NodeID?) {
+    /// A joiner's link is marked `.pairing` and always runs XX: CPace binds the run to a
+    /// handshake whose every key was fresh, and a stale static key for the address must not
+    /// fail a join that a first contact would pass.
+    private func makeSession(initiator: Bool, dialled: PeerAddress?, purpose: LinkPurpose) throws -> (LinkSession, NodeID?) {
         let port = UInt16(clamping: state.withLockedValue { $0.boundPort } ?? 0)
-        let hello = LinkHello(identity: endpoint.identity, noiseStatic: noiseStatic.publicKey, listenPort: port)
+        let hello = LinkHello(identity: endpoint.identity, noiseStatic: noiseStatic.publicKey, listenPort: port, purpose: purpose)
         let ephemeral = Sodium.randomBytes(count: 32)
         guard initiator, let dialled else {
             return (LinkSession(responderWith: hello, noiseStatic: noiseStatic, ephemeralPrivateKey: ephemeral), nil)
         }
         let expected = dialled.pinned ?? state.withLockedValue { $0.identityAt[dialled.address] }
-        let known = expected.flatMap { trust.entry($0)?.noiseStatic }
+        let known = purpose == .pairing ? nil : expected.flatMap { trust.entry($0)?.noiseStatic }
         return (try LinkSession(initiatorWith: hello, noiseStatic: noiseStatic, ephemeralPrivateKey: ephemeral,
                                 knownResponderStatic: known), expected)
     }
@@ -259,6 +276,8 @@ enum LinkRefusal: Error, CustomStringConvertible {
     case duplicate(NodeID)
     case tooManyLinks
     case pairingBusy
+    case noCodeOpen
+    case start(LinkStart.Refusal)
     case identityChanged(address: HostPort, learned: NodeID, found: NodeID)
 
     var description: String {
@@ -269,6 +288,8 @@ enum LinkRefusal: Error, CustomStringConvertible {
         case let .duplicate(id): "a link to \(id.short) already exists"
         case .tooManyLinks: "the link limit is reached"
         case .pairingBusy: "too many pairings at once; try again in a few seconds"
+        case .noCodeOpen: "a node came to pair, but no pairing code is open here"
+        case let .start(refusal): refusal.description
         case let .identityChanged(address, learned, found):
             "node \(learned) answered at \(address) before, \(found) now: if \(found.short) is right, give --peer \(found)@\(address)"
         }

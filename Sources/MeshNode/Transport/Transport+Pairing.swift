@@ -57,9 +57,7 @@ extension Transport {
             return s.nextPairingSession
         }
         func send(_ message: PairingMessage, sealer: inout LinkSealer) async throws {
-            for frame in try sealer.seal(MeshMessage.pair(message).serialized()) {
-                try await outbound.write(.frame(frame, allocator: channel.allocator))
-            }
+            try await sendPairing(message, sealer: &sealer, outbound: outbound, channel: channel)
         }
         var within = configuration.pairingTimeout
         if joining == nil {
@@ -102,6 +100,17 @@ extension Transport {
             throw error
         }
     }
+
+    /// Seals and writes one pairing message on a link that is not (yet) an ordinary one.
+    func sendPairing(_ message: PairingMessage, sealer: inout LinkSealer, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+                     channel: Channel) async throws {
+        for frame in try sealer.seal(MeshMessage.pair(message).serialized()) {
+            try await outbound.write(.frame(frame, allocator: channel.allocator))
+        }
+    }
+
+    /// What a joiner reads when it dials to pair and the node it reached has no code open.
+    static let noCodeOpen = "the node there has no pairing code open: ask its operator for a new one (elohim invite), and check the address"
 
     /// Takes one of `maxPairingLinks` slots for an inbound pairing link; false when all are taken.
     func takePairingSlot() -> Bool {
