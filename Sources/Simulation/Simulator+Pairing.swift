@@ -6,11 +6,15 @@ import Wire
 ///
 /// Each pairing run of the scenario: the inviter writes the team's `create-invite` op and opens
 /// a code; one simulated second later the joiner tries `wrongTries` wrong codes, then the right
-/// one. Each attempt runs over a direct link between the two (reliable and in order, like the
-/// Noise link a real run uses, but cut by partitions and crashes), with the channel binding a
-/// fresh 32 bytes per attempt as a Noise handshake hash would be. The inviter stores every
-/// attempt counted before it answers, and adds the joiner with a signed `add-member` op when
-/// the right code proves itself; the op then replicates like any other.
+/// one. Each attempt is a pairing link the joiner dials (marked `.pairing`, PROTOCOL.md section
+/// 10.4), with the channel binding a fresh 32 bytes per attempt as a Noise handshake hash would
+/// be. The two nodes are already one mesh, and when they are neighbours their ordinary link
+/// runs all along beside the attempt (gossip, liveness, sync): the attempt's messages take that
+/// link's path, its latency and its place in line behind what is in flight on it, reliable and
+/// in order as on the TCP connection a real run uses, cut by partitions and crashes. The
+/// inviter decides what the link is with `LinkStart`, as the node does. The inviter stores
+/// every attempt counted before it answers, and adds the joiner with a signed `add-member` op
+/// when the right code proves itself; the op then replicates like any other.
 extension Simulator {
     /// A simulated attempt that no side concluded within this time is over (the real
     /// transport's pairing timeout).
@@ -33,6 +37,8 @@ extension Simulator {
         var joiner: PairingDesk.PairingOutcome?
         var joinerDoneAt: Int64?
         var timedOut = false
+        /// The inviter took the link for a pairing link (`LinkStart.pairAsInviter`).
+        var admitted = false
     }
 
     func schedulePairings() {
@@ -100,7 +106,9 @@ extension Simulator {
 
     static func session(_ r: Int, _ a: Int) -> UInt64 { UInt64(r) << 8 | UInt64(a + 1) }
 
-    /// Puts a pairing message on the direct link between the run's two nodes.
+    /// Puts a pairing message on the way between the run's two nodes: the path of their
+    /// ordinary link when they are neighbours (its latency, in line behind its traffic), else a
+    /// connection dialled across the network (a latency drawn per message, in order).
     private func sendPairing(_ message: PairingMessage, run r: Int, attempt a: Int, toJoiner: Bool) {
         let run = scenario.pairings[r]
         let (from, to) = toJoiner ? (run.inviter, run.joiner) : (run.joiner, run.inviter)
@@ -110,10 +118,18 @@ extension Simulator {
                          line: "n\(from) → n\(to) \(message.name) lost: \(nodes[to].up ? "partition" : "n\(to) is down")")
             return
         }
-        // A direct TCP link: one latency per direction and attempt order kept (FIFO).
+        // Reliable and in order, as TCP is: never lost or duplicated, never ahead of what the
+        // same path carries already.
         let key = from * nodes.count + to
-        let arrival = max(now + Self.drawLatency(scenario.network.latencyMs, using: &pairingRNG), pairingLastArrival[key] ?? 0)
+        let arrival: Int64
+        if let latency = linkLatency[key] {
+            arrival = max(now + latency, lastArrival[key] ?? 0, pairingLastArrival[key] ?? 0)
+            lastArrival[key] = arrival
+        } else {
+            arrival = max(now + Self.drawLatency(scenario.network.latencyMs, using: &pairingRNG), pairingLastArrival[key] ?? 0)
+        }
         pairingLastArrival[key] = arrival
+        pairingMessagesBesideLinks += linkLatency[key] == nil ? 0 : 1
         queue.push(.pairingArrive(run: r, attempt: a, toJoiner: toJoiner, life: nodes[to].life, message: message), at: arrival)
         trace.record(TraceTag.send, at: now, [Int64(from), Int64(to), kind, arrival],
                      line: "n\(from) → n\(to) \(message.name) arrives \(Instant(nanoseconds: arrival))")
@@ -126,6 +142,24 @@ extension Simulator {
         guard nodes[to].up, nodes[to].life == life, !pairingRuns[r].attempts[a].timedOut else { return }
         if toJoiner ? pairingRuns[r].attempts[a].joiner != nil : pairingRuns[r].attempts[a].inviter != nil { return }
         let channel = pairingRuns[r].attempts[a].channel
+        if !toJoiner, !pairingRuns[r].attempts[a].admitted {
+            // The joiner's link arrives: the inviter decides what it is, as the node does. The
+            // two are one mesh already (trusted, maybe linked): only the mark makes it a pairing.
+            let start = LinkStart.decide(initiator: false, joining: false, peerPurpose: .pairing, selfLink: false,
+                                         peerTrusted: true, answersPairing: nodes[to].desk.book.answersPairing(at: wallClock(to)))
+            switch start {
+            case .pairAsInviter:
+                pairingRuns[r].attempts[a].admitted = true
+            case let .refusePairing(refusal):
+                pairingRuns[r].attempts[a].inviter = .failed(.refused(refusal, message: refusal.message))
+                return sendPairing(.result(PairResult(accepted: false, refusal: refusal.rawValue, message: refusal.message)),
+                                   run: r, attempt: a, toJoiner: true)
+            case .ordinary, .pairAsJoiner, .refuse:
+                // Taken for ordinary traffic, the run's messages go to the core, which has no
+                // use for them: the attempt times out (what nodes did before the mark existed).
+                return handle(to, .received(.pair(message), from: nodes[run.joiner].id))
+            }
+        }
         var rng = nodes[to].rng
         let step = nodes[to].desk.receive(message, session: Self.session(r, a), channel: channel, at: wallClock(to), using: &rng)
         nodes[to].rng = rng

@@ -98,6 +98,8 @@ public final class Simulator {
     var pairingRuns: [PairingRunState] = []
     /// Arrival time of the last pairing message on each directed pairing link (in order, like TCP).
     var pairingLastArrival: [Int: Int64] = [:]
+    /// Pairing messages that took the path of an ordinary link, beside its traffic.
+    var pairingMessagesBesideLinks = 0
     /// The outcome of the last write handed to a node (its core answers within `handle`).
     var lastWriteOutcome: WriteOutcome?
 
