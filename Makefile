@@ -6,7 +6,7 @@ ELOHIM := .build/debug/elohim
 VENV := .venv
 ARGS ?=
 
-.PHONY: deps venv web-libs build run test fuzz protos clean
+.PHONY: deps venv web-libs build run test soak fuzz protos clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -38,6 +38,14 @@ run: build
 test: deps venv web-libs
 	$(SWIFT) build --build-tests
 	bash scripts/run-tests.sh
+
+# Fresh simulation seeds of every scenario for DURATION (90s, 30m, 8h, 2d), release build;
+# prints progress each minute and every failing seed with its replay command (SOAK_START=N to
+# repeat a soak's seeds).
+DURATION ?= 1h
+soak: deps
+	$(SWIFT) build -c release --product elohim --static-swift-stdlib
+	.build/release/elohim sim explore Simulations/*.json --for $(DURATION) $(if $(SOAK_START),--start $(SOAK_START))
 
 # libFuzzer over every decoder (Fuzz/): FUZZ_SECONDS per target (make test runs each briefly).
 FUZZ_SECONDS ?= 300

@@ -14,7 +14,7 @@ struct SimCommand: AsyncParsableCommand {
         restarts, clock skew), a broadcast workload and the invariants that must hold.
         The same scenario and seed always give the same trace and digest.
         """,
-        subcommands: [SimRunCommand.self, SimCompareCommand.self]
+        subcommands: [SimRunCommand.self, SimCompareCommand.self, SimExploreCommand.self]
     )
 }
 
