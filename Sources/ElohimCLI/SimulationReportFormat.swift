@@ -5,7 +5,7 @@ import Simulation
 /// How simulation results are printed: one line per seed, and a side-by-side table.
 enum SimulationReportFormat {
     static func line(_ r: RunReport, wallSeconds: Double) -> String {
-        guard let t = r.team else { return gossipLine(r, wallSeconds: wallSeconds) }
+        guard let t = r.team else { return gossipLine(r, wallSeconds: wallSeconds) + (r.adversary.map(adversaryLines) ?? "") }
         let converged = t.convergedAfterHealMs.map { "converged \(fixed($0 / 1000, 1))s after heal in \(t.syncRoundsAfterHeal ?? 0) vectors" }
             ?? "no heal"
         return gossipLine(r, wallSeconds: wallSeconds) + "\n    team: \(t.acknowledgedOps) ops acknowledged, \(t.opsInLog) in the log, "
@@ -14,6 +14,35 @@ enum SimulationReportFormat {
             + "\(t.chunksFetched) vault chunks fetched (\(t.chunkRetries) retries)"
             + (t.healRepair.map(healLine) ?? "")
             + (r.pairing.map(pairingLine) ?? "")
+            + (r.adversary.map(adversaryLines) ?? "")
+    }
+
+    /// What each adversary did, and what the honest nodes refused (the five largest counts).
+    static func adversaryLines(_ a: AdversaryReport) -> String {
+        var out = ""
+        for f in a.adversaries {
+            var did = ["\(f.messagesSent) messages sent", "\(f.refusedByWire) refused by the wire codec"]
+            if f.opsSigned > 0 { did.append("\(f.opsSigned) ops signed") }
+            if f.teamsCreated > 0 { did.append("\(f.teamsCreated) teams created") }
+            if f.strangers > 0 { did.append("\(f.strangers) strangers") }
+            if f.replayed > 0 {
+                did.append("\(f.replayed) of \(f.recorded) recorded replayed (oldest \(fixed(f.oldestReplayMs / 1000, 0)) s, "
+                           + "\(f.replayedAfterSeenCache) after the seen-cache forgot them)")
+            }
+            if f.backdatedOps > 0 { did.append("\(f.backdatedOps) back-dated ops") }
+            out += "\n    adversary n\(f.node) \(f.kind.rawValue): " + did.joined(separator: ", ")
+        }
+        // Drops (named by reason, without a prefix), the rules' rejections and the cores' refusal
+        // counters; the other counters (bytes sent, deliveries) say nothing about the attack.
+        let refusalWords = ["Refused", "Dropped", "Evicted", "Expired", "strangerOps", "Rejected", "notRising"]
+        let top = a.honestRefusals
+            .filter { r in r.count > 0 && (!r.name.contains(".") || r.name.hasPrefix("rules.") || refusalWords.contains { r.name.contains($0) }) }
+            .sorted { ($0.count, $1.name) > ($1.count, $0.name) }.prefix(6)
+        out += "\n    honest nodes: \(a.honestAcksDuringAttack) writes acknowledged during the attack; "
+            + "peaks \(a.peakTeams) teams, \(a.peakOrphans) orphans, \(a.peakHeld) held, \(a.peakLog) logged, "
+            + "\(a.peakStrangers) strangers' ops; most refused: "
+            + top.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
+        return out
     }
 
     static func healLine(_ h: HealRepairFigures) -> String {
