@@ -1,22 +1,45 @@
 import Wire
 
 /// Settings of the liveness core, each with its unit.
+///
+/// The defaults follow Lifeguard (Dadgar et al. 2018): a suspicion lasts between
+/// `suspicionMinimum` and `suspicionMaximum`, shorter the more neighbours confirm it, and a node
+/// that misses acks itself probes more slowly (`maxHealth`). `deadTimeout` sets both bounds to
+/// one fixed value, as the original design's 30 s (`node run --dead-after 30`).
 public struct LivenessConfiguration: Sendable, Equatable {
-    /// A peer heard from within this long is not pinged; otherwise it is pinged this often.
+    /// A peer heard from within this long is not pinged; otherwise it is pinged this often
+    /// (times the local health multiplier).
     public var probeInterval: Duration = .seconds(1)
     /// Time for a direct ack before helpers are asked to probe (PING-REQ); a probe fails
-    /// after twice this.
+    /// after twice this (times the local health multiplier).
     public var probeTimeout: Duration = .milliseconds(500)
     /// Helpers asked to probe indirectly.
     public var indirectProbes = 3
-    /// Suspected peers are pinged this often.
-    public var suspectProbeInterval: Duration = .milliseconds(250)
-    /// A suspicion not refuted for this long makes the peer dead (30 s as in the original design).
-    public var deadTimeout: Duration = .seconds(30)
+    /// Suspected peers are pinged (and told they are suspected) this often. Short, because each
+    /// round is one more chance for a live peer to refute: the suspicion can then be short too.
+    public var suspectProbeInterval: Duration = .milliseconds(100)
+    /// A suspicion not refuted within this long makes the peer dead, however many neighbours
+    /// confirm it.
+    public var suspicionMinimum: Duration = .milliseconds(750)
+    /// A suspicion no neighbour confirms makes the peer dead after this long.
+    public var suspicionMaximum: Duration = .milliseconds(1250)
+    /// Confirmations (distinct neighbours suspecting the same peer at the same incarnation) at
+    /// which the suspicion timeout reaches `suspicionMinimum`; 0 ignores confirmations.
+    public var suspicionConfirmations = 3
+    /// Highest local health score: probe intervals and timeouts grow up to (maxHealth + 1)×
+    /// while this node misses acks; 0 turns local health off.
+    public var maxHealth = 8
     /// Dead peers are still pinged this often, so one that comes back is noticed.
     public var deadProbeInterval: Duration = .seconds(5)
     /// Indirect probes this node runs for others at once.
     public var maxPendingIndirect = 256
+
+    /// One fixed suspicion timeout: setting it sets both bounds (`--dead-after`); reading it
+    /// gives the longest a suspicion can last.
+    public var deadTimeout: Duration {
+        get { suspicionMaximum }
+        set { suspicionMinimum = newValue; suspicionMaximum = newValue }
+    }
 
     public init() {}
 }
@@ -33,6 +56,8 @@ public struct LivenessCounters: Sendable, Equatable, Codable {
     public var deaths = 0
     public var revivals = 0
     public var limitHits = 0
+    /// Other neighbours' suspicions that shortened one of this node's suspicions.
+    public var confirmations = 0
 
     public init() {}
 }
@@ -43,12 +68,18 @@ public struct LivenessCounters: Sendable, Equatable, Codable {
 /// Rules it keeps (PROTOCOL.md section 6):
 /// - a peer not heard from is pinged every `probeInterval`; no ack within `probeTimeout` pings
 ///   it again and asks up to `indirectProbes` other peers to probe it; no ack at all within
-///   twice `probeTimeout` makes it **suspect** at its current incarnation;
+///   twice `probeTimeout` makes it **suspect** at its current incarnation, and every other live
+///   neighbour is told so (a SUSPECT message about it), as a possible confirmation;
 /// - a suspicion at incarnation i is cleared only by a message from (or about) the peer that
 ///   carries an incarnation above i; stale evidence is answered with a SUSPECT message, which
 ///   the peer refutes by raising its incarnation;
-/// - a suspicion not cleared within `deadTimeout` makes the peer **dead**; dead peers are
+/// - a suspicion not cleared within its timeout makes the peer **dead**: `suspicionMaximum`,
+///   shrinking towards `suspicionMinimum` with each distinct neighbour that suspects the same
+///   peer at the same incarnation (`SuspicionTimer`); a neighbour's SUSPECT never starts a
+///   suspicion and counts once per suspicion however often it is repeated; dead peers are
 ///   pinged every `deadProbeInterval` and welcomed back the same way;
+/// - probe intervals and timeouts are scaled by this node's own health (`LocalHealth`): missed
+///   acks and refutations of itself slow it down, answered probes speed it up again;
 /// - a node that restarts raises its own incarnation, so its first message refutes any
 ///   suspicion of it;
 /// - a suspicion of this node is believed only up to `maxIncarnationStep` above its own
@@ -61,6 +92,7 @@ public struct Liveness: Sendable {
     public let configuration: LivenessConfiguration
     public private(set) var incarnation: UInt64
     public private(set) var counters = LivenessCounters()
+    public private(set) var health: LocalHealth
 
     /// How far above this node's own incarnation a suspicion may name it and still be refuted:
     /// 2^20 (about a million restarts or refutations, far more than a node restored from an
@@ -71,7 +103,8 @@ public struct Liveness: Sendable {
         var status: PeerStatus = .alive
         var incarnation: UInt64 = 0
         var lastHeard: Instant
-        var suspectedAt: Instant?
+        /// Set while the peer is suspect.
+        var suspicion: SuspicionTimer?
         var deadAt: Instant?
         var probe: Probe?
         var nextProbe: Instant
@@ -91,6 +124,8 @@ public struct Liveness: Sendable {
     struct Probe: Sendable {
         var seq: UInt64
         var sentAt: Instant
+        /// The probe timeout when it was sent (local health scales it).
+        var timeout: Duration
         var indirectSent = false
     }
 
@@ -111,6 +146,7 @@ public struct Liveness: Sendable {
     public init(me: NodeID, configuration: LivenessConfiguration, persistedIncarnation: UInt64?) {
         self.me = me
         self.configuration = configuration
+        self.health = LocalHealth(maximum: configuration.maxHealth)
         // Saturating: a value persisted at the end of the range (by an older version that
         // believed any suspicion) must not trap at every start.
         self.incarnation = persistedIncarnation.map { $0 == .max ? .max : $0 + 1 } ?? 0
@@ -173,16 +209,21 @@ public struct Liveness: Sendable {
                 let sample = now - probe.sentAt
                 p.rtt = p.rtt.map { ($0 * 7 + sample) / 8 } ?? sample
                 p.probe = nil
+                health.probeAnswered()
             }
             evidence(of: peer, incarnation: inc, at: now, effects: &effects)
             relayIndirectAck(seq: seq, from: peer, incarnation: inc, at: now, effects: &effects)
         case let .pingReq(seq, target):
             startIndirectProbe(for: peer, seq: seq, target: target, at: now, effects: &effects)
         case let .indirectAck(seq, target, inc):
-            guard peers.update(target, { if $0.probe?.seq == seq { $0.probe = nil } }) else { return }
+            var answered = false
+            guard peers.update(target, { if $0.probe?.seq == seq { $0.probe = nil; answered = true } }) else { return }
+            if answered { health.probeAnswered() }
             evidence(of: target, incarnation: inc, at: now, effects: &effects)
         case let .alive(target, inc) where target == peer:
             evidence(of: peer, incarnation: inc, at: now, effects: &effects)
+        case let .suspect(target, inc) where target != peer:
+            confirm(target, incarnation: inc, by: peer, at: now)
         default:
             break
         }
@@ -192,6 +233,9 @@ public struct Liveness: Sendable {
     private mutating func refute(_ suspected: UInt64, to peer: NodeID, effects: inout [MeshEffect]) {
         if suspected >= incarnation, suspected < .max {
             incarnation = suspected + 1
+            // Only a suspicion that costs an incarnation counts against our health: repeats of
+            // an old one (or a liar's copies of it) do not slow this node down further.
+            health.refuted()
             effects.append(.persist(.incarnation(incarnation)))
         }
         counters.refutationsSent += 1
@@ -211,7 +255,7 @@ public struct Liveness: Sendable {
                 if p.status == .dead { counters.revivals += 1 } else { counters.recoveries += 1 }
                 p.status = .alive
                 p.incarnation = inc
-                p.suspectedAt = nil
+                p.suspicion = nil
                 p.deadAt = nil
                 p.nextProbe = now + configuration.probeInterval
                 effects.append(.peerStatus(peer, .alive))
@@ -221,6 +265,19 @@ public struct Liveness: Sendable {
             }
         }
         peers[peer] = p
+    }
+
+    /// Neighbour `peer` says it suspects `target` at `inc`. It counts only towards a suspicion
+    /// this node already holds, at that same incarnation, once per neighbour (`SuspicionTimer`):
+    /// no neighbour can start a suspicion or count twice.
+    private mutating func confirm(_ target: NodeID, incarnation inc: UInt64, by peer: NodeID, at now: Instant) {
+        var counted = false
+        peers.update(target) { p in
+            guard p.status == .suspect, var s = p.suspicion, s.confirm(by: peer, incarnation: inc) else { return }
+            p.suspicion = s
+            counted = true
+        }
+        if counted { counters.confirmations += 1 }
     }
 
     private mutating func startIndirectProbe(for requester: NodeID, seq: UInt64, target: NodeID, at now: Instant,
@@ -260,7 +317,7 @@ public struct Liveness: Sendable {
             let peer = peers.ids[i]
             var p = peers.values[i]
             if var probe = p.probe {
-                if !probe.indirectSent && now >= probe.sentAt + configuration.probeTimeout {
+                if !probe.indirectSent && now >= probe.sentAt + probe.timeout {
                     probe.indirectSent = true
                     p.probe = probe
                     // In a sparse mesh few helpers have a link to the target, so the direct ping
@@ -269,31 +326,48 @@ public struct Liveness: Sendable {
                     effects.append(.send(.ping(seq: probe.seq, incarnation: incarnation), to: peer))
                     askHelpers(toProbe: peer, seq: probe.seq, using: &rng, effects: &effects)
                 }
-                if now >= probe.sentAt + configuration.probeTimeout * 2 {
+                if now >= probe.sentAt + probe.timeout * 2 {
                     p.probe = nil
                     if p.status == .alive {
+                        health.probeFailed()
                         p.status = .suspect
-                        p.suspectedAt = now
+                        p.suspicion = SuspicionTimer(incarnation: p.incarnation, start: now,
+                                                     minimum: configuration.suspicionMinimum,
+                                                     maximum: configuration.suspicionMaximum,
+                                                     expected: configuration.suspicionConfirmations)
                         p.nextProbe = now
                         counters.suspicions += 1
                         effects.append(.peerStatus(peer, .suspect))
+                        announceSuspicion(of: peer, incarnation: p.incarnation, effects: &effects)
                     }
                 }
             }
-            if p.status == .suspect, let since = p.suspectedAt, now >= since + configuration.deadTimeout {
+            if p.status == .suspect, let s = p.suspicion, now >= s.deadline {
                 p.status = .dead
+                p.suspicion = nil
                 p.deadAt = now
                 p.probe = nil
                 p.nextProbe = now + configuration.deadProbeInterval
                 counters.deaths += 1
                 effects.append(.peerStatus(peer, .dead))
             }
-            if p.probe == nil && now >= p.nextProbe {
-                if p.status == .alive && now - p.lastHeard < configuration.probeInterval {
-                    p.nextProbe = p.lastHeard + configuration.probeInterval
+            if let probe = p.probe, p.status == .suspect, now >= p.nextProbe {
+                // A suspect is pinged and told every `suspectProbeInterval` even while a probe is
+                // pending: each round is a chance to refute, and the suspicion may be short.
+                p.nextProbe = now + configuration.suspectProbeInterval
+                p.lastSuspectSent = now
+                counters.pingsSent += 1
+                effects.append(.send(.ping(seq: probe.seq, incarnation: incarnation), to: peer))
+                effects.append(.send(.suspect(target: peer, incarnation: p.incarnation), to: peer))
+            } else if p.probe == nil && now >= p.nextProbe {
+                if p.status == .alive && now - p.lastHeard < health.scaled(configuration.probeInterval) {
+                    // Heard from within the interval: as good as an answered probe. Without this a
+                    // busy link, never probed, would never give back the health its losses cost.
+                    health.probeAnswered()
+                    p.nextProbe = p.lastHeard + health.scaled(configuration.probeInterval)
                 } else {
                     let seq = takeSeq()
-                    p.probe = Probe(seq: seq, sentAt: now)
+                    p.probe = Probe(seq: seq, sentAt: now, timeout: health.scaled(configuration.probeTimeout))
                     p.nextProbe = now + interval(for: p.status)
                     counters.pingsSent += 1
                     effects.append(.send(.ping(seq: seq, incarnation: incarnation), to: peer))
@@ -315,21 +389,30 @@ public struct Liveness: Sendable {
         func consider(_ t: Instant) { earliest = min(earliest ?? t, t) }
         for p in peers.values {
             if let probe = p.probe {
-                consider(probe.indirectSent ? probe.sentAt + configuration.probeTimeout * 2
-                                            : probe.sentAt + configuration.probeTimeout)
+                consider(probe.indirectSent ? probe.sentAt + probe.timeout * 2 : probe.sentAt + probe.timeout)
+                if p.status == .suspect { consider(p.nextProbe) }
             } else {
                 consider(p.nextProbe)
             }
-            if p.status == .suspect, let since = p.suspectedAt { consider(since + configuration.deadTimeout) }
+            if p.status == .suspect, let s = p.suspicion { consider(s.deadline) }
         }
         return earliest
     }
 
     private func interval(for status: PeerStatus) -> Duration {
         switch status {
-        case .alive: configuration.probeInterval
+        case .alive: health.scaled(configuration.probeInterval)
         case .suspect: configuration.suspectProbeInterval
         case .dead: configuration.deadProbeInterval
+        }
+    }
+
+    /// Tells every other live neighbour that this node now suspects `target`, in table order:
+    /// those that suspect it too count it as a confirmation. One message per neighbour per
+    /// suspicion, never repeated.
+    private mutating func announceSuspicion(of target: NodeID, incarnation inc: UInt64, effects: inout [MeshEffect]) {
+        for i in peers.indices where peers.ids[i] != target && peers.values[i].status == .alive {
+            effects.append(.send(.suspect(target: target, incarnation: inc), to: peers.ids[i]))
         }
     }
 

@@ -149,7 +149,10 @@ struct Observations {
 
     /// From a crash to "dead" at every neighbour, at most: a probe interval, a failed probe,
     /// the dead timeout, and one second for timers and latency.
-    var detectionBound: Duration { silenceWindow + .seconds(1) }
+    /// A scenario may ask for a tighter bound (`deadDetectedWithinMs`).
+    var detectionBound: Duration {
+        scenario.deadDetectedWithinMs.map { .milliseconds($0) } ?? silenceWindow + .seconds(1)
+    }
 
     /// A death is false when the peer ran, and no partition separated the two, for the whole
     /// window in which the verdict could have formed.

@@ -28,8 +28,9 @@ extension Scenario {
         let replication = try Self.replication(o.value("replication"))
         let adversaries = try Self.adversaries(o.array("adversaries") ?? [], team: team, pairings: pairings,
                                                nodes: Int(nodes), durationMs: duration)
+        let detectedWithin = try o.integer("deadDetectedWithinMs", in: Limits.durationMs)
         try o.finish(known: ["name", "nodes", "topology", "durationMs", "gossip", "liveness", "network", "events",
-                             "workload", "team", "pairings", "replication", "adversaries", "expect"])
+                             "workload", "team", "pairings", "replication", "adversaries", "expect", "deadDetectedWithinMs"])
         if pairings.isEmpty && expect.contains(.pairingsAsExpected) {
             throw ScenarioError("expect", "'pairingsAsExpected' needs a \"pairings\" list")
         }
@@ -44,6 +45,7 @@ extension Scenario {
         self.init(name: name, nodes: Int(nodes), topology: topology, durationMs: duration, gossip: gossip,
                   liveness: liveness, network: network, events: events, workload: workload, team: team, expect: expect,
                   pairings: pairings, adversaries: adversaries, replication: replication)
+        self.deadDetectedWithinMs = detectedWithin
     }
 
     private static func topology(_ v: JSONValue, nodes: Int) throws(ScenarioError) -> TopologySpec {
@@ -85,10 +87,19 @@ extension Scenario {
         if let x = try o.integer("probeIntervalMs", in: ms) { config.probeInterval = .milliseconds(x) }
         if let x = try o.integer("probeTimeoutMs", in: ms) { config.probeTimeout = .milliseconds(x) }
         if let x = try o.integer("suspectProbeIntervalMs", in: ms) { config.suspectProbeInterval = .milliseconds(x) }
+        // deadTimeoutMs is the fixed timeout (min = max); the Lifeguard bounds may refine it.
         if let x = try o.integer("deadTimeoutMs", in: ms) { config.deadTimeout = .milliseconds(x) }
+        if let x = try o.integer("suspicionMinMs", in: ms) { config.suspicionMinimum = .milliseconds(x) }
+        if let x = try o.integer("suspicionMaxMs", in: ms) { config.suspicionMaximum = .milliseconds(x) }
+        if let x = try o.integer("suspicionConfirmations", in: 0...16) { config.suspicionConfirmations = Int(x) }
+        if let x = try o.integer("maxHealth", in: 0...16) { config.maxHealth = Int(x) }
+        guard config.suspicionMinimum <= config.suspicionMaximum else {
+            throw ScenarioError("liveness.suspicionMinMs", "must not exceed suspicionMaxMs")
+        }
         if let x = try o.integer("deadProbeIntervalMs", in: ms) { config.deadProbeInterval = .milliseconds(x) }
         if let x = try o.integer("indirectProbes", in: 0...16) { config.indirectProbes = Int(x) }
         try o.finish(known: ["probeIntervalMs", "probeTimeoutMs", "suspectProbeIntervalMs", "deadTimeoutMs",
+                             "suspicionMinMs", "suspicionMaxMs", "suspicionConfirmations", "maxHealth",
                              "deadProbeIntervalMs", "indirectProbes"])
         return config
     }

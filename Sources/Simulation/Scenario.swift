@@ -22,6 +22,9 @@ public struct Scenario: Sendable, Equatable {
     public var adversaries: [AdversarySpec] = []
     /// The replication core's limits, lowered by the scenario so a flood reaches them quickly.
     public var replication = ReplicationConfiguration()
+    /// `deadDetected` checks this bound (crash → dead at every neighbour) instead of the one
+    /// derived from the liveness settings; nil for the derived one.
+    public var deadDetectedWithinMs: Int64? = nil
 
     /// Limits on what a scenario may ask for, so a typo cannot exhaust the machine.
     public enum Limits {

@@ -27,7 +27,7 @@ let minimal = #"{"name": "t", "nodes": 3, "topology": {"kind": "line"}, "duratio
     @Test func defaultsApply() throws {
         let s = try scenario(minimal)
         #expect(s.gossip.mode == .flood && s.gossip.ttl == 8)
-        #expect(s.liveness.deadTimeout == .seconds(30))
+        #expect(s.liveness.suspicionMinimum == .milliseconds(750) && s.liveness.suspicionMaximum == .milliseconds(1250))
         #expect(s.workload.broadcasts == 0)
     }
 
