@@ -21,18 +21,23 @@ public struct OpAuthor: Sendable {
         return SignedOp.sign(body, with: keyPair)
     }
 
-    /// The next op of this node in `replica`'s team. A removal or a role change records how far
-    /// this node's log held the member's ops (`seenSeq`), unless the caller set it.
-    public mutating func write(_ operation: TeamOperation, in replica: TeamReplica, wallMs: UInt64) -> SignedOp {
+    /// The next op of this node in `replica`'s team, or of `signer` (a person using this node,
+    /// PROTOCOL.md section 13): the node's clock dates it either way, so every op written here
+    /// sorts after everything this node has seen, and the signer's sequence number follows its
+    /// ops in the replica. A removal or a role change records how far this node's log held the
+    /// member's ops (`seenSeq`), unless the caller set it.
+    public mutating func write(_ operation: TeamOperation, in replica: TeamReplica, wallMs: UInt64,
+                               as signer: Ed25519KeyPair? = nil) -> SignedOp {
         var operation = operation
         switch operation {
         case let .removeMember(member, nil): operation = .removeMember(member, seenSeq: replica.vector[member])
         case let .setRole(member, role, nil): operation = .setRole(member, role, seenSeq: replica.vector[member])
         default: break
         }
-        let body = OpBody(authorKey: keyPair.publicKey, seq: replica.vector[id] + 1, hlc: clock.tick(wallMs: wallMs),
-                          team: replica.id, operation: operation)
-        return SignedOp.sign(body, with: keyPair)
+        let keys = signer ?? keyPair
+        let body = OpBody(authorKey: keys.publicKey, seq: replica.vector[NodeID(publicKey: keys.publicKey)] + 1,
+                          hlc: clock.tick(wallMs: wallMs), team: replica.id, operation: operation)
+        return SignedOp.sign(body, with: keys)
     }
 
     /// Takes in the timestamp of an op from elsewhere, so this node's next op sorts after it.

@@ -54,11 +54,13 @@ enum OpCoding {
             var m = Elohim_Replicas_V1_RenameTeam()
             m.name = name
             t.renameTeam = m
-        case let .addMember(key, role, invite):
+        case let .addMember(key, role, invite, name, device):
             var m = Elohim_Replicas_V1_AddMember()
             m.publicKey = Data(key.bytes)
             m.role = wire(role)
             m.invite = invite.map { Data($0.bytes) } ?? Data()
+            if let name { m.name = name }
+            m.device = device.map { Data($0.bytes) } ?? Data()
             t.addMember = m
         case let .removeMember(node, seen):
             var m = Elohim_Replicas_V1_RemoveMember()
@@ -150,7 +152,9 @@ enum OpCoding {
                 throw .badField("add_member.public_key", reason: "must be 32 bytes")
             }
             return .addMember(publicKey: key, role: try role(m.role, "add_member.role"),
-                              invite: m.invite.isEmpty ? nil : try opID(m.invite, "add_member.invite"))
+                              invite: m.invite.isEmpty ? nil : try opID(m.invite, "add_member.invite"),
+                              name: m.hasName ? m.name : nil,
+                              device: m.device.isEmpty ? nil : try nodeID(m.device, "add_member.device"))
         case let .removeMember(m)?:
             return .removeMember(try nodeID(m.member, "remove_member.member"), seenSeq: m.hasSeenSeq ? m.seenSeq : nil)
         case let .setRole(m)?:

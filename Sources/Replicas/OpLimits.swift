@@ -6,6 +6,9 @@
 /// Text is measured in UTF-8 bytes, never in characters: one character can be thousands of
 /// bytes (a letter followed by combining accents), and bytes are what a replica stores.
 public enum OpLimits {
+    /// A person's display name: 1 to 64 bytes, no control or format characters (it is shown on
+    /// every member's screen).
+    public static let personNameBytes = 64
     /// A team, workflow or stage name: 1 to 200 bytes.
     public static let nameBytes = 200
     /// A work item's title: 1 to 1,000 bytes.
@@ -93,6 +96,14 @@ public enum OpValidator {
             let capacity = UInt64(meta.chunks.count) * UInt64(meta.chunkSize)
             guard meta.size <= capacity else {
                 throw OpLimitViolation(field: "size", limit: "at most chunks × chunkSize (\(capacity) bytes)", found: "\(meta.size) bytes")
+            }
+        case let .addMember(_, _, _, name?, _):
+            try text(name, "name", max: OpLimits.personNameBytes)
+            // A name that rewrites the screen around it (a bidi override, a newline) would let
+            // one member pass for another in every list.
+            if let bad = name.unicodeScalars.first(where: { [.control, .format].contains($0.properties.generalCategory) }) {
+                throw OpLimitViolation(field: "name", limit: "text without control or format characters",
+                                       found: "U+\(String(bad.value, radix: 16, uppercase: true))")
             }
         case .addMember, .removeMember, .setRole, .createInvite, .revokeInvite, .requestPromotion, .approvePromotion,
              .claimItem, .startItem, .completeItem, .deleteBlob:

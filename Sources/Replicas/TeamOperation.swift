@@ -6,7 +6,9 @@ public enum TeamOperation: Hashable, Sendable {
     // The team (Team/TeamRules.swift).
     case createTeam(name: String, nonce: [UInt8])
     case renameTeam(name: String)
-    case addMember(publicKey: Ed25519PublicKey, role: Role, invite: OpID?)
+    /// `name`: a person's display name; `device`: the node a person's keys were made on (both
+    /// nil for a node member, and in ops of v0.1 nodes). PROTOCOL.md section 13.
+    case addMember(publicKey: Ed25519PublicKey, role: Role, invite: OpID?, name: String? = nil, device: NodeID? = nil)
     /// `seenSeq`: the member's highest sequence number in the writer's log when it signed; its
     /// later ops are judged with the removal in force (PROTOCOL.md section 7.4). `OpAuthor`
     /// fills it in; nil only in ops of v0.1 nodes.

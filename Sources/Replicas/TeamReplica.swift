@@ -179,7 +179,7 @@ public struct TeamReplica: Sendable {
     /// every key its `AddMember` ops add is known first, since storage holds whole logs and the
     /// order they are read in is not the order they were logged in.
     public mutating func restore(_ ops: [SignedOp]) -> Report {
-        for op in ops { if case let .addMember(key, _, _) = op.body.operation { knownAuthors.insert(NodeID(publicKey: key)) } }
+        for op in ops { if case let .addMember(key, _, _, _, _) = op.body.operation { knownAuthors.insert(NodeID(publicKey: key)) } }
         return ingest(ops.sorted { $0.body.seq < $1.body.seq })
     }
 
@@ -299,7 +299,7 @@ public struct TeamReplica: Sendable {
 
     private mutating func append(_ op: SignedOp, into fresh: inout [SignedOp]) {
         if cuts.record(op) != nil { cutLogged = true }
-        if case let .addMember(key, _, _) = op.body.operation {
+        if case let .addMember(key, _, _, _, _) = op.body.operation {
             let member = NodeID(publicKey: key)
             if knownAuthors.insert(member).inserted, strangers[member] != nil { newlyKnown.append(member) }
             if firstAdd[member].map({ op.sortKey < $0.key }) ?? true { firstAdd[member] = (op.sortKey, op.author) }

@@ -20,6 +20,8 @@ import Wire
         let x = OpID(bytes: [UInt8](repeating: 7, count: 32))!
         let ops: [TeamOperation] = [
             .renameTeam(name: "new"), .addMember(publicKey: keys(9).publicKey, role: .member, invite: x),
+            .addMember(publicKey: keys(9).publicKey, role: .admin, invite: nil, name: "Amara Okafor", device: f.id(2)),
+            .addMember(publicKey: keys(9).publicKey, role: .guest, invite: nil, name: "Ç", device: nil),
             .removeMember(f.id(2), seenSeq: 0), .setRole(f.id(2), .admin, seenSeq: 12), .createInvite(role: .guest, expiresWallMs: 99),
             .revokeInvite(x), .requestPromotion, .approvePromotion(request: x),
             .defineWorkflow(name: "w", stages: [StageDefinition(name: "s", roles: [.member, .admin], slaSeconds: 60),
@@ -53,6 +55,22 @@ import Wire
         let op = f.authors[0].write(.renameTeam(name: long), in: f.replica, wallMs: 5000)
         #expect(throws: OpError.badField("rename-team.name", reason: "must be 1 to 200 bytes (UTF-8); it is 201 bytes")) {
             try SignedOp(serialized: op.serialized)
+        }
+    }
+
+    /// A person's name is checked where ops are read too: a peer cannot slip in a name that
+    /// rewrites the screen (bidi override, newline) or one past 64 bytes.
+    @Test func personNamesAreCheckedOnRead() throws {
+        var f = TeamFixture()
+        for (name, found) in [("Eve\u{202E}gnp", "U+202E"), ("two\nlines", "U+A"), (String(repeating: "n", count: 65), "65 bytes")] {
+            let op = f.authors[0].write(.addMember(publicKey: keys(9).publicKey, role: .member, invite: nil, name: name), in: f.replica,
+                                        wallMs: 5000)
+            #expect {
+                try SignedOp(serialized: op.serialized)
+            } throws: { error in
+                guard case let OpError.badField(field, reason) = error else { return false }
+                return field.hasSuffix("name") && reason.contains(found)
+            }
         }
     }
 

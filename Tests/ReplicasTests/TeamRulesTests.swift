@@ -13,6 +13,25 @@ import Wire
         #expect(f.replica.state.memberIDs.count == 4)
     }
 
+    /// A person's name and device (PROTOCOL.md section 13): the latest AddMember that names
+    /// them says; a node member has none; the digest covers them.
+    @Test func aPersonsNameIsTheLatestAddMembersAndSurvivesAReplay() throws {
+        var f = TeamFixture()
+        let key = keys(40).publicKey, person = NodeID(publicKey: key)
+        _ = f.write(1, .addMember(publicKey: key, role: .member, invite: nil, name: "Amara", device: f.id(1)), at: 2000)
+        #expect(f.replica.state.members[person]?.person?.value == PersonRecord(name: "Amara", device: f.id(1)))
+        #expect(f.replica.state.members[f.id(2)]?.person == nil, "a node member is no person")
+        let before = f.replica.state.digest
+        _ = f.write(0, .addMember(publicKey: key, role: .admin, invite: nil, name: "Amara Okafor"), at: 2001)
+        #expect(f.replica.state.members[person]?.person?.value.name == "Amara Okafor")
+        #expect(f.replica.state.role(of: person) == .admin)
+        #expect(f.replica.state.digest != before)
+        // Every replica that folds the same ops, in any arrival order, agrees.
+        var other = try TeamReplica(genesis: f.genesis)
+        _ = other.restore(Array(f.replica.log.dropFirst().reversed()))
+        #expect(other.state == f.replica.state)
+    }
+
     @Test func guestsOnlyRead() {
         var f = TeamFixture()
         let (_, outcome) = f.write(3, .renameTeam(name: "mine"), at: 2000)

@@ -11,6 +11,9 @@ public struct ORMap<Key: Hashable & Sendable, Value: Mergeable>: Mergeable {
         return e.value
     }
 
+    /// Whether `key` was ever put, present now or removed since.
+    public func wasEverPut(_ key: Key) -> Bool { entries[key] != nil }
+
     /// Present keys (in no particular order: sort before output).
     public var keys: [Key] { entries.keys.filter { self[$0] != nil } }
 

@@ -451,7 +451,7 @@ nonisolated struct Elohim_Replicas_V1_AddMember: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// the member's Ed25519 public key
+  /// the member's Ed25519 public key (a node's, or a person's)
   var publicKey: Data = Data()
 
   var role: Elohim_Replicas_V1_Role = .unspecified
@@ -459,9 +459,26 @@ nonisolated struct Elohim_Replicas_V1_AddMember: Sendable {
   /// the invite this fulfils, if any (op ID)
   var invite: Data = Data()
 
+  /// A person's display name (1 to 64 bytes of UTF-8, PROTOCOL.md section 13); absent for a
+  /// node and in ops of v0.1 nodes.
+  var name: String {
+    get {_name ?? String()}
+    set {_name = newValue}
+  }
+  /// Returns true if `name` has been explicitly set.
+  var hasName: Bool {self._name != nil}
+  /// Clears the value of `name`. Subsequent reads from it will return its default value.
+  mutating func clearName() {self._name = nil}
+
+  /// The node on which the person's keys were made, when the writer knows it (node ID); empty
+  /// for a node member.
+  var device: Data = Data()
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
+
+  fileprivate var _name: String? = nil
 }
 
 /// seen_seq: the highest sequence number of the member's ops the writer's log held when it
@@ -1351,7 +1368,7 @@ nonisolated extension Elohim_Replicas_V1_RenameTeam: SwiftProtobuf.Message, Swif
 
 nonisolated extension Elohim_Replicas_V1_AddMember: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".AddMember"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}public_key\0\u{1}role\0\u{1}invite\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}public_key\0\u{1}role\0\u{1}invite\0\u{1}name\0\u{1}device\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1362,12 +1379,18 @@ nonisolated extension Elohim_Replicas_V1_AddMember: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
       case 2: try { try decoder.decodeSingularEnumField(value: &self.role) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.invite) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self._name) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.device) }()
       default: break
       }
     }
   }
 
   func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.publicKey.isEmpty {
       try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 1)
     }
@@ -1377,6 +1400,12 @@ nonisolated extension Elohim_Replicas_V1_AddMember: SwiftProtobuf.Message, Swift
     if !self.invite.isEmpty {
       try visitor.visitSingularBytesField(value: self.invite, fieldNumber: 3)
     }
+    try { if let v = self._name {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 4)
+    } }()
+    if !self.device.isEmpty {
+      try visitor.visitSingularBytesField(value: self.device, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1384,6 +1413,8 @@ nonisolated extension Elohim_Replicas_V1_AddMember: SwiftProtobuf.Message, Swift
     if lhs.publicKey != rhs.publicKey {return false}
     if lhs.role != rhs.role {return false}
     if lhs.invite != rhs.invite {return false}
+    if lhs._name != rhs._name {return false}
+    if lhs.device != rhs.device {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -9,6 +9,8 @@ public struct TeamSnapshot: Codable, Equatable, Sendable {
         public var nodeId: String
         public var role: String
         public var publicKey: String
+        /// A person's display name (PROTOCOL.md section 13); absent for a node.
+        public var name: String?
     }
 
     public struct Stage: Codable, Equatable, Sendable {
@@ -86,7 +88,7 @@ extension TeamState {
             id: id.description, name: name.value, creator: creator.description,
             members: memberIDs.map { m in
                 TeamSnapshot.Member(nodeId: m.description, role: role(of: m)!.description,
-                                    publicKey: Hex.encode(members[m]!.publicKey.bytes))
+                                    publicKey: Hex.encode(members[m]!.publicKey.bytes), name: members[m]!.person?.value.name)
             },
             actingSuperAdmin: promotion?.acting.description,
             workflows: workflows.keys.sorted().map { id in

@@ -55,8 +55,9 @@ enum TeamRules {
                 state.name.assign(name, stamp: op.sortKey)
                 return .applied
             }()
-        case let .addMember(key, newRole, invite):
-            outcome = addMember(op, key: key, role: newRole, invite: invite, authorRole: role, state: &state)
+        case let .addMember(key, newRole, invite, name, device):
+            outcome = addMember(op, key: key, role: newRole, invite: invite, person: name.map { PersonRecord(name: $0, device: device) },
+                                authorRole: role, state: &state)
         case let .removeMember(target, _):
             outcome = manage(target, authorRole: role, state: state) ?? {
                 state.members.remove(target)
@@ -124,8 +125,8 @@ enum TeamRules {
         return nil
     }
 
-    private static func addMember(_ op: SignedOp, key: Ed25519PublicKey, role: Role, invite: OpID?, authorRole: Role,
-                                  state: inout TeamState) -> Outcome {
+    private static func addMember(_ op: SignedOp, key: Ed25519PublicKey, role: Role, invite: OpID?, person: PersonRecord?,
+                                  authorRole: Role, state: inout TeamState) -> Outcome {
         if let r = require(authorRole, .admin) { return r }
         if role == .superAdmin { return .rejected(.forbidden, "the Super Admin role is not given, only held") }
         let node = NodeID(publicKey: key)
@@ -138,7 +139,8 @@ enum TeamRules {
             state.invites[invite]!.usedBy = node
         }
         // A member added again (after a removal, or by two Admins at once) takes the newer role.
-        state.members.put(node, MemberRecord(publicKey: key, role: LWWRegister(role, stamp: op.sortKey)), tag: op.id)
+        state.members.put(node, MemberRecord(publicKey: key, role: LWWRegister(role, stamp: op.sortKey),
+                                             person: person.map { LWWRegister($0, stamp: op.sortKey) }), tag: op.id)
         return .applied
     }
 

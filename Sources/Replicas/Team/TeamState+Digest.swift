@@ -16,6 +16,9 @@ extension TeamState {
             w.bytes(m.bytes)
             w.int(UInt64(r.role.value.rawValue))
             w.stamp(r.role.stamp)
+            if let p = r.person {
+                w.string(p.value.name); w.bytes(p.value.device?.bytes ?? []); w.stamp(p.stamp)
+            }
         }
         for id in invites.keys.sorted() {
             let i = invites[id]!

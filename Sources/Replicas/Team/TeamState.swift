@@ -62,10 +62,24 @@ public struct TeamState: Equatable, Sendable {
 public struct MemberRecord: Mergeable {
     public var publicKey: Ed25519PublicKey
     public var role: LWWRegister<Role>
+    /// Set when the member is a person (PROTOCOL.md section 13): their name and device, as the
+    /// latest AddMember that named them says; nil for a node.
+    public var person: LWWRegister<PersonRecord>?
 
     public func merged(with other: MemberRecord) -> MemberRecord {
-        MemberRecord(publicKey: publicKey, role: role.merged(with: other.role))
+        let person: LWWRegister<PersonRecord>? = switch (self.person, other.person) {
+        case let (a?, b?): a.merged(with: b)
+        case let (a, b): a ?? b
+        }
+        return MemberRecord(publicKey: publicKey, role: role.merged(with: other.role), person: person)
     }
+}
+
+/// What a team knows of a member who is a person.
+public struct PersonRecord: Equatable, Sendable {
+    public var name: String
+    /// The node the person's keys were made on, when the AddMember said.
+    public var device: NodeID?
 }
 
 /// An invitation to join with a role, made by an Admin; fulfilled by an AddMember naming it.
