@@ -16,7 +16,7 @@ public enum MeshInput: Sendable, Equatable {
     /// A local user creates a team (`request` numbers the answer, `wallMs` is the wall clock).
     case createTeam(name: String, nonce: [UInt8], wallMs: UInt64, request: UInt64)
     /// A local user writes to a team. `unchecked` skips this node's own rule check (simulator only).
-    case write(team: TeamID, TeamOperation, wallMs: UInt64, request: UInt64, unchecked: Bool = false)
+    case write(team: TeamID, TeamOperation, wallMs: UInt64, request: UInt64, unchecked: Bool = false, person: ActingPerson? = nil)
     /// The vault index names chunks of `team` that the local chunk store lacks: fetch them,
     /// from `holder` (the node that uploaded them) first while it is linked.
     case chunksNeeded(team: TeamID, ids: [OpID], holder: NodeID?)

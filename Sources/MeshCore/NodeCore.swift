@@ -107,9 +107,9 @@ public struct NodeCore: Sendable {
             let outcome = replication.createTeam(name: name, nonce: nonce, wallMs: wallMs, broadcasts: &broadcasts,
                                                  effects: &effects)
             answer(request, outcome, broadcasts: broadcasts, at: now, effects: &effects)
-        case let .write(team, operation, wallMs, request, unchecked):
+        case let .write(team, operation, wallMs, request, unchecked, person):
             var broadcasts: [[UInt8]] = []
-            let outcome = replication.write(operation, team: team, wallMs: wallMs, unchecked: unchecked,
+            let outcome = replication.write(operation, team: team, wallMs: wallMs, unchecked: unchecked, person: person,
                                             broadcasts: &broadcasts, effects: &effects)
             answer(request, outcome, broadcasts: broadcasts, at: now, effects: &effects)
         case let .chunksNeeded(team, ids, holder):

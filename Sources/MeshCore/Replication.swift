@@ -164,7 +164,9 @@ public struct Replication: Sendable {
             // (`maxHeldAhead`); the fold does not depend on the order ops arrive in.
             _ = replica.restore(Array(log.dropFirst()))
             replicas[replica.id] = replica
-            for op in log where op.author == author.id { author.witness(op) }
+            // Every logged op, as when it arrived live: a person who wrote here (their ops are
+            // dated by this node's clock) must find the clock past their last op after a restart.
+            for op in log { author.witness(op) }
         }
     }
 
@@ -201,11 +203,13 @@ public struct Replication: Sendable {
         return .applied(genesis)
     }
 
-    /// Writes `operation` in `team` as this node. With `unchecked` the local rule check is
-    /// skipped (the simulator uses it to play a misbehaving node; every other replica still
-    /// applies the rules).
+    /// Writes `operation` in `team` as this node, or as `person` when that person is a member
+    /// of the team (a member whose keys are not at hand is refused: they must sign in again; a
+    /// person the team removed is refused too, never signed for by the node).
+    /// With `unchecked` the local rule check is skipped (the simulator uses it to play a
+    /// misbehaving node; every other replica still applies the rules).
     public mutating func write(_ operation: TeamOperation, team: TeamID, wallMs: UInt64, unchecked: Bool = false,
-                               broadcasts: inout [[UInt8]], effects: inout [MeshEffect]) -> WriteOutcome {
+                               person: ActingPerson? = nil, broadcasts: inout [[UInt8]], effects: inout [MeshEffect]) -> WriteOutcome {
         guard var replica = replicas[team] else { return .noSuchTeam(team) }
         // Nothing that a decoder would refuse is ever signed: an op this node cannot read back
         // would stop it at its next start and be refused by every peer.
@@ -213,7 +217,23 @@ public struct Replication: Sendable {
             counters.writesRefused += 1
             return .invalid(error)
         }
-        let op = author.write(operation, in: replica, wallMs: wallMs)
+        // Who signs (PROTOCOL.md section 13): a member person as themself, anyone else's
+        // write is the node's.
+        var signer: Ed25519KeyPair?
+        if let person, replica.state.role(of: person.id) == nil, replica.state.members.wasEverPut(person.id) {
+            // Removed from the team: the node must not sign for them instead (removal is real).
+            counters.writesRefused += 1
+            return .refused(.notAMember, "\(person.id.short) was removed from this team: a member must add them again")
+        }
+        if let person, replica.state.role(of: person.id) != nil {
+            guard let keys = person.keys, NodeID(publicKey: keys.publicKey) == person.id else {
+                counters.writesRefused += 1
+                return .refused(.forbidden, "sign in again: \(person.id.short) is a member of this team and writes as themself, "
+                                + "and their keys are opened only by a login (they are not kept across sign-outs or restarts)")
+            }
+            signer = keys
+        }
+        let op = author.write(operation, in: replica, wallMs: wallMs, as: signer)
         if !unchecked {
             if case let .rejected(reason, detail) = replica.check(op) {
                 counters.writesRefused += 1

@@ -122,7 +122,7 @@ extension Node {
     /// After a failed store: a write is answered `not stored`, anything else is dropped.
     private func refuse(_ input: MeshInput, _ failure: String) {
         switch input {
-        case let .write(_, _, _, request, _), let .createTeam(_, _, _, request):
+        case let .write(_, _, _, request, _, _), let .createTeam(_, _, _, request):
             answerNotStored(request, failure)
         default:
             break
