@@ -15,12 +15,15 @@ extension Node {
         }
     }
 
-    /// Writes `operation` to `team` as this node. Returns once the op is stored (or refused).
-    public func write(_ operation: TeamOperation, team: TeamID) async -> WriteOutcome {
+    /// Writes `operation` to `team`, signed by `person` when they are a member of the team and
+    /// by this node otherwise (the core decides: `Replication.write`). The person defaults to
+    /// the one the current request acts for (`ActingPerson.current`). Returns once the op is
+    /// stored (or refused).
+    public func write(_ operation: TeamOperation, team: TeamID, as person: ActingPerson? = ActingPerson.current) async -> WriteOutcome {
         let request = takeRequest()
         return await withCheckedContinuation { continuation in
             waitingWrites[request] = continuation
-            handle(.write(team: team, operation, wallMs: Self.wallClockMs(), request: request))
+            handle(.write(team: team, operation, wallMs: Self.wallClockMs(), request: request, person: person))
         }
     }
 

@@ -185,7 +185,8 @@ extension Node {
     /// Adds the joiner to the invite's team, if it has a grant; the accepted result says what happened.
     private func grant(_ invite: PairingInvite, to peer: PairingDesk.PairedPeer) async -> PairResult {
         guard let grant = invite.grant else { return PairResult(accepted: true, message: "paired") }
-        switch await write(.addMember(publicKey: peer.key, role: grant.role, invite: grant.inviteOp), team: grant.team) {
+        // The node's own grant, whoever made the invite.
+        switch await write(.addMember(publicKey: peer.key, role: grant.role, invite: grant.inviteOp), team: grant.team, as: nil) {
         case .applied, .conflict:
             return PairResult(accepted: true, message: "paired; added to team \(grant.team.short) as \(grant.role)",
                               team: grant.team.bytes, role: grant.role.description)

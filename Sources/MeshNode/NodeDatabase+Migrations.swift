@@ -189,6 +189,25 @@ extension NodeDatabase {
             }
         }
 
+        // People (PROTOCOL.md section 13): each account is a person with a display name and keys
+        // of its own. The private keys are stored sealed under a key Argon2id derives from the
+        // account's password; accounts made before this version get theirs at their next login
+        // (the password is needed to seal them), so nothing here is filled in by the migration.
+        migrator.registerMigration("2026-12-04 persons") { db in
+            try db.alter(table: "accounts") { t in
+                t.add(column: "name", .text)
+                t.add(column: "person", .text)
+                t.add(column: "person_public_key", .blob)
+                t.add(column: "box_public_key", .blob)
+                t.add(column: "keys_salt", .blob)
+                t.add(column: "keys_nonce", .blob)
+                t.add(column: "keys_box", .blob)
+                t.add(column: "keys_operations", .integer)
+                t.add(column: "keys_memory", .integer)
+            }
+            try db.create(index: "accounts_person", on: "accounts", columns: ["person"], unique: true)
+        }
+
         return migrator
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import MeshCore
 import MeshNode
 import Sodium
 import Synchronization
@@ -44,6 +45,8 @@ public final class NodeServices: Sendable {
     public let operatorToken: String
     /// Login tokens signed out before they expire.
     public let signedOut: SignedOutTokens
+    /// The persons signed in, with their keys in clear (only while signed in).
+    public let persons = PersonKeyring()
     /// The one-time secret of the setup link, while the node has no founder (nil after).
     private let setupSecret: Mutex<String?>
     private let limiter: Mutex<RateLimiter>
@@ -73,28 +76,70 @@ public final class NodeServices: Sendable {
     public var setupLinkSecret: String? { setupSecret.withLock { $0 } }
 
     /// Makes the founder with the setup link's secret, which is spent by it.
-    public func setUpFounder(secret: String, username: String, password: String) throws(AccountError) -> Account {
+    public func setUpFounder(secret: String, username: String, name: String? = nil, password: String) throws(AccountError) -> Account {
         let matches = setupSecret.withLock { current in
             current.map { Sodium.constantTimeEqual(Array($0.utf8), Array(secret.utf8)) } ?? false
         }
         guard matches else { throw try accounts.count() == 0 ? .setupLinkInvalid : .setupDone }
-        let account = try accounts.register(username: username, password: password, by: nil, authority: .setupLink, at: clock())
+        let (account, keys) = try accounts.registerPerson(username: username, name: name, password: password, by: nil,
+                                                          authority: .setupLink, at: clock())
         setupSecret.withLock { $0 = nil }
+        // The setup link signs the founder in at once.
+        persons.unlock(account.id, keys)
         return account
     }
 
-    /// Registers an account; spends the setup link when it makes the founder.
-    public func register(username: String, password: String, by caller: Caller?) throws(AccountError) -> Account {
-        let account = try accounts.register(username: username, password: password, by: caller, at: clock())
+    /// Registers an account (a person, with a display name and keys of its own); spends the
+    /// setup link when it makes the founder. The new person is not signed in.
+    public func register(username: String, name: String? = nil, password: String, by caller: Caller?) throws(AccountError) -> Account {
+        let account = try accounts.register(username: username, name: name, password: password, by: caller, at: clock())
         if account.founder { setupSecret.withLock { $0 = nil } }
         return account
     }
 
-    /// Signs out one login token; when the sign-out list is full, ends every session of the account.
+    /// Checks a login and opens the person's keys with the password, so the node can sign as
+    /// the person until they sign out. Returns the account as stored after (an account made
+    /// before persons existed has its person now).
+    public func login(username: String, password: String) throws(AccountError) -> Account {
+        let account = try accounts.login(username: username, password: password, at: clock())
+        persons.unlock(account.id, try accounts.unlockPerson(id: account.id, password: password))
+        return try accounts.account(id: account.id) ?? account
+    }
+
+    /// Changes an account's password (its person's keys are sealed again under the new one).
+    public func changePassword(id: Int64, current: String, new: String) throws(AccountError) -> Account {
+        let account = try accounts.changePassword(id: id, current: current, new: new, at: clock())
+        if persons.keys(of: id) == nil { persons.unlock(id, try accounts.unlockPerson(id: id, password: new)) }
+        return account
+    }
+
+    /// Ends every session of an account and forgets its keys.
+    public func revokeSessions(id: Int64) throws(AccountError) {
+        try accounts.revokeSessions(id: id)
+        persons.lock(id)
+    }
+
+    /// Deletes an account and forgets its keys.
+    public func deleteAccount(id: Int64) throws(AccountError) {
+        try accounts.delete(id: id)
+        persons.lock(id)
+    }
+
+    /// Signs out one login token and forgets the person's keys (every session of the account
+    /// must sign in again before writing as the person); when the sign-out list is full, ends
+    /// every session of the account.
     public func signOut(_ verified: TokenIssuer.Verified) throws {
+        persons.lock(verified.account)
         if try !signedOut.add(verified.jti, expiresMs: verified.expiresMs, nowMs: clock()) {
             try accounts.revokeSessions(id: verified.account)
         }
+    }
+
+    /// Who the node signs as for `caller` (PROTOCOL.md section 13): an account's person, with
+    /// its keys when it is signed in; nil for the node's operator (the node signs).
+    public func actingPerson(for caller: Caller?) -> ActingPerson? {
+        guard case let .account(account)? = caller, let person = account.person else { return nil }
+        return ActingPerson(id: person, keys: persons.keys(of: account.id)?.signing)
     }
 
     /// Records an audit entry; once an hour, first drops the entries past the 90-day retention.

@@ -1,16 +1,29 @@
-/// A local user of one node. The first account made on a node is its founder.
+import Foundation
+import Wire
+
+/// A local user of one node, and the person they are (PROTOCOL.md section 13): a display name
+/// and keys of their own, with which they sign what they write in teams where they are members.
+/// The first account made on a node is its founder.
 public struct Account: Sendable, Equatable {
     public var id: Int64
     public var username: String
+    /// What others see: the display name, or the username when none was given.
+    public var name: String
+    /// The person's ID (of their signing key); nil for an account made before persons existed,
+    /// until its next login makes its keys.
+    public var person: NodeID?
     public var founder: Bool
     public var createdMs: UInt64
     /// Tokens carry the version they were issued at; bumping it (a new password, "sign out
     /// everywhere") ends every session at once.
     public var tokenVersion: Int64
 
-    public init(id: Int64, username: String, founder: Bool, createdMs: UInt64, tokenVersion: Int64 = 0) {
+    public init(id: Int64, username: String, founder: Bool, createdMs: UInt64, tokenVersion: Int64 = 0, name: String? = nil,
+                person: NodeID? = nil) {
         self.id = id
         self.username = username
+        self.name = name ?? username
+        self.person = person
         self.founder = founder
         self.createdMs = createdMs
         self.tokenVersion = tokenVersion
@@ -29,6 +42,19 @@ public enum Credentials {
         else { throw .badUsername(name) }
     }
 
+    /// A display name: 1 to 64 bytes of UTF-8 after trimming, no control characters (it is shown
+    /// on every member's screen and written into the team's log).
+    public static let nameBytes = 1...64
+
+    /// The name trimmed, or the reason it is refused.
+    public static func checkName(_ name: String) throws(AccountError) -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard nameBytes.contains(trimmed.utf8.count),
+              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+        else { throw .badName }
+        return trimmed
+    }
+
     /// At least 10 characters (a passphrase is better than a clever password), at most 1,024 bytes.
     public static func checkPassword(_ password: String) throws(AccountError) {
         guard password.count >= passwordLength.lowerBound else { throw .weakPassword }
@@ -45,6 +71,7 @@ enum CharacterSetASCII {
 /// Why an account operation failed, with what the user should do.
 public enum AccountError: Error, Equatable, CustomStringConvertible {
     case badUsername(String)
+    case badName
     case weakPassword
     case passwordTooLong
     case usernameTaken(String)
@@ -62,12 +89,15 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
     case invalidCredentials
     /// Too many failed logins: try again after `retryAfterMs`.
     case locked(retryAfterMs: UInt64)
+    /// The person's stored keys could not be opened or made.
+    case personKeys(PersonKeyError)
     case storage(String)
 
     public var description: String {
         switch self {
         case let .badUsername(name):
             "username '\(name)' is not allowed: use 3 to 32 letters, digits, '.', '_' or '-'"
+        case .badName: "the display name must be 1 to \(Credentials.nameBytes.upperBound) bytes of text, without control characters"
         case .weakPassword: "the password is too short: use at least \(Credentials.passwordLength.lowerBound) characters (a passphrase works well)"
         case .passwordTooLong: "the password is longer than \(Credentials.passwordLength.upperBound) bytes"
         case let .usernameTaken(name): "username '\(name)' is taken on this node: pick another"
@@ -82,6 +112,7 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
         case .invalidCredentials: "wrong username or password"
         case let .locked(ms):
             "too many failed logins: this account is locked for \((ms + 59_999) / 60_000) more minute(s)"
+        case let .personKeys(e): "the account's person keys: \(e)"
         case let .storage(why): "the account store failed: \(why)"
         }
     }

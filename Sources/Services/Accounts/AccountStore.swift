@@ -1,6 +1,8 @@
+import Foundation
 import GRDB
 import Sodium
 import Synchronization
+import Wire
 
 /// Local accounts in the node's database: registration, login with lockout, password changes,
 /// sessions ended early, deletion.
@@ -40,14 +42,25 @@ public struct AccountStore: Sendable {
     /// Registers `username`. With no account yet, the account becomes the founder, which needs
     /// the node's operator as `by` or `authority: .setupLink`; after that, `by` must be
     /// founder-level (the founder, or the node's operator).
-    public func register(username: String, password: String, by caller: Caller?, authority: FounderAuthority = .none,
-                         at nowMs: UInt64) throws(AccountError) -> Account {
+    public func register(username: String, name: String? = nil, password: String, by caller: Caller?,
+                         authority: FounderAuthority = .none, at nowMs: UInt64) throws(AccountError) -> Account {
+        try registerPerson(username: username, name: name, password: password, by: caller, authority: authority, at: nowMs).account
+    }
+
+    /// `register`, also returning the new person's keys in clear (for a caller that signs the
+    /// person in at once, as the setup link does).
+    public func registerPerson(username: String, name: String? = nil, password: String, by caller: Caller?,
+                               authority: FounderAuthority = .none, at nowMs: UInt64) throws(AccountError) -> (account: Account, keys: PersonKeys) {
         try Credentials.checkUsername(username)
+        let name = try Credentials.checkName(name ?? username)
         try Credentials.checkPassword(password)
         let hash: String
         do { hash = try PasswordHash.hash(password, cost: cost) } catch { throw .storage(error.description) }
+        let keys = PersonKeys.generate()
+        let sealed: SealedPersonKeys
+        do { sealed = try keys.sealed(password: password, cost: cost) } catch { throw .personKeys(error) }
         do {
-            return try pool.write { db throws -> Account in
+            let account = try pool.write { db throws -> Account in
                 let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0
                 let founder = count == 0
                 if founder {
@@ -59,11 +72,71 @@ public struct AccountStore: Sendable {
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE username = ?", arguments: [username]) == true {
                     throw AccountError.usernameTaken(username)
                 }
-                try db.execute(sql: "INSERT INTO accounts (username, password_hash, founder, created_ms) VALUES (?, ?, ?, ?)",
-                               arguments: [username, hash, founder, Int64(nowMs)])
-                return Account(id: db.lastInsertedRowID, username: username, founder: founder, createdMs: nowMs)
+                try db.execute(sql: "INSERT INTO accounts (username, password_hash, founder, created_ms, name) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [username, hash, founder, Int64(nowMs), name])
+                let id = db.lastInsertedRowID
+                try Self.store(sealed, id: id, db)
+                return Account(id: id, username: username, founder: founder, createdMs: nowMs, name: name, person: keys.id)
             }
+            return (account, keys)
         } catch let e as AccountError { throw e } catch { throw .storage("\(error)") }
+    }
+
+    // MARK: The person's keys
+
+    /// The person's keys of account `id`, opened with `password` (which the caller has just
+    /// checked, by a login). An account made before persons existed gets its keys now, sealed
+    /// under this password: the only moment its password is at hand.
+    public func unlockPerson(id: Int64, password: String) throws(AccountError) -> PersonKeys {
+        if let sealed = try sealedKeys(id: id) {
+            do { return try sealed.open(password: password) } catch { throw .personKeys(error) }
+        }
+        let keys = PersonKeys.generate()
+        let sealed: SealedPersonKeys
+        do { sealed = try keys.sealed(password: password, cost: cost) } catch { throw .personKeys(error) }
+        do {
+            return try pool.write { db throws -> PersonKeys in
+                // Two first logins at once: the first to store its keys wins, the other opens them.
+                if try Row.fetchOne(db, sql: "SELECT person FROM accounts WHERE id = ? AND person IS NOT NULL", arguments: [id]) != nil {
+                    return try (Self.sealedKeys(db, id: id)!).open(password: password)
+                }
+                try Self.store(sealed, id: id, db)
+                return keys
+            }
+        } catch let e as PersonKeyError { throw .personKeys(e) } catch let e as AccountError { throw e } catch { throw .storage("\(error)") }
+    }
+
+    /// The sealed keys of account `id`; nil when it has none yet.
+    public func sealedKeys(id: Int64) throws(AccountError) -> SealedPersonKeys? {
+        do { return try pool.read { db in try Self.sealedKeys(db, id: id) } } catch { throw .storage("\(error)") }
+    }
+
+    /// The account whose person is `person`, if it is on this node.
+    public func account(person: NodeID) throws(AccountError) -> Account? {
+        do {
+            return try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE person = ?", arguments: [person.description]).map(Self.account)
+            }
+        } catch { throw .storage("\(error)") }
+    }
+
+    static func sealedKeys(_ db: Database, id: Int64) throws -> SealedPersonKeys? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [id]),
+              let signing = (row["person_public_key"] as Data?).flatMap({ Ed25519PublicKey(bytes: [UInt8]($0)) }),
+              let box = row["box_public_key"] as Data?, let salt = row["keys_salt"] as Data?,
+              let nonce = row["keys_nonce"] as Data?, let sealed = row["keys_box"] as Data?,
+              let operations = row["keys_operations"] as Int64?, let memory = row["keys_memory"] as Int64?
+        else { return nil }
+        return SealedPersonKeys(signingPublicKey: signing, boxPublicKey: [UInt8](box), salt: [UInt8](salt), nonce: [UInt8](nonce),
+                                box: [UInt8](sealed), operations: UInt64(operations), memoryBytes: Int(memory))
+    }
+
+    static func store(_ sealed: SealedPersonKeys, id: Int64, _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE accounts SET person = ?, person_public_key = ?, box_public_key = ?, keys_salt = ?, keys_nonce = ?,
+                keys_box = ?, keys_operations = ?, keys_memory = ? WHERE id = ?
+            """, arguments: [sealed.person.description, Data(sealed.signingPublicKey.bytes), Data(sealed.boxPublicKey), Data(sealed.salt),
+                             Data(sealed.nonce), Data(sealed.box), Int64(sealed.operations), Int64(sealed.memoryBytes), id])
     }
 
     /// Checks a login at `nowMs`. A locked account is refused without looking at the password.
@@ -78,10 +151,16 @@ public struct AccountStore: Sendable {
         _ = try verify(password: current, where: "id = ?", id, at: nowMs)
         let hash: String
         do { hash = try PasswordHash.hash(new, cost: cost) } catch { throw .storage(error.description) }
+        // The person's keys move to the new password in the same transaction as the hash, so
+        // no state has one password for the login and the other for the keys.
+        let keys = try unlockPerson(id: id, password: current)
+        let resealed: SealedPersonKeys
+        do { resealed = try keys.sealed(password: new, cost: cost) } catch { throw .personKeys(error) }
         do {
             try pool.write { db in
                 try db.execute(sql: "UPDATE accounts SET password_hash = ?, token_version = token_version + 1 WHERE id = ?",
                                arguments: [hash, id])
+                try Self.store(resealed, id: id, db)
             }
         } catch { throw .storage("\(error)") }
         guard let account = try account(id: id) else { throw .noSuchAccount(id) }
@@ -130,7 +209,8 @@ public struct AccountStore: Sendable {
 
     static func account(_ row: Row) -> Account {
         Account(id: row["id"], username: row["username"], founder: row["founder"], createdMs: UInt64(row["created_ms"] as Int64),
-                tokenVersion: row["token_version"])
+                tokenVersion: row["token_version"], name: row["name"],
+                person: (row["person"] as String?).flatMap { try? NodeID(parsing: $0) })
     }
 
     // MARK: Checking a password

@@ -12,7 +12,7 @@ import Wire
 /// writing while it runs: the copy is the database as of one commit). Vault chunks live in the
 /// database, so they are in it too.
 ///
-/// The file (PROTOCOL.md section 13): `ELOHIM-BACKUP-1\n`, a 16-byte salt, the Argon2id cost
+/// The file (a local format, not part of the mesh protocol): `ELOHIM-BACKUP-1\n`, a 16-byte salt, the Argon2id cost
 /// (operations and memory, 8 bytes each, big-endian), libsodium's secretstream header, then
 /// messages, each a 4-byte big-endian length and a sealed message: first the manifest (JSON),
 /// then each file's bytes in order, in messages of at most 1 MiB; the last message carries the
