@@ -102,7 +102,7 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     HealthRoutes(node: node).register(on: table, transport: transport)
     P2PRoutes(node: node, transport: transport, trust: trust).register(on: table)
     PairingRoutes(node: node).register(on: table)
-    TeamRoutes(node: node).register(on: table)
+    TeamRoutes(node: node, services: services).register(on: table)
     WorkflowRoutes(service: WorkflowService(node: node), services: services).register(on: table)
     MetricsRoutes(node: node, transport: transport, metrics: metrics).register(on: table)
     AccessRoutes(services: services).register(on: table)

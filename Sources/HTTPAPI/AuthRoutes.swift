@@ -14,10 +14,21 @@ struct AuthRoutes: Sendable {
     let services: NodeServices
 
     struct Credentials: Decodable { let username: String; let password: String }
-    struct SetupRequest: Decodable { let setupToken: String; let username: String; let password: String }
+    /// Registration: `name` is the person's display name (the username when absent).
+    struct Registration: Decodable { let username: String; let password: String; let name: String? }
+    struct SetupRequest: Decodable { let setupToken: String; let username: String; let password: String; let name: String? }
     struct PasswordRequest: Decodable { let currentPassword: String; let newPassword: String }
     struct SetupState: ResponseCodable { let needed: Bool }
-    struct AccountView: ResponseCodable, Equatable { let id: Int64; let username: String; let founder: Bool; let createdAt: String }
+    /// An account and the person it is: `person` is their ID (nil for the node's operator, and
+    /// for an account made before persons existed until its next login).
+    struct AccountView: ResponseCodable, Equatable {
+        let id: Int64
+        let username: String
+        let name: String
+        let person: String?
+        let founder: Bool
+        let createdAt: String
+    }
     struct Accounts: ResponseCodable { let accounts: [AccountView] }
     struct TokenView: ResponseCodable { let token: String; let expiresAt: String; let account: AccountView }
 
@@ -29,28 +40,29 @@ struct AuthRoutes: Sendable {
         auth.post("/setup") { request, context -> EditedResponse<TokenView> in
             let body = try await request.decode(as: SetupRequest.self, context: context)
             let account = try Self.run { () throws(AccountError) in
-                try services.setUpFounder(secret: body.setupToken, username: body.username, password: body.password)
+                try services.setUpFounder(secret: body.setupToken, username: body.username, name: body.name, password: body.password)
             }
             return EditedResponse(status: .created, response: try await token(for: account))
         }
         auth.post("/register") { request, context -> EditedResponse<AccountView> in
-            let body = try await request.decode(as: Credentials.self, context: context)
+            let body = try await request.decode(as: Registration.self, context: context)
             let account = try Self.run { () throws(AccountError) in
-                try services.register(username: body.username, password: body.password, by: context.caller)
+                try services.register(username: body.username, name: body.name, password: body.password, by: context.caller)
             }
             return EditedResponse(status: .created, response: Self.view(account))
         }
         auth.post("/login") { request, context -> TokenView in
             let body = try await request.decode(as: Credentials.self, context: context)
             let account = try Self.run { () throws(AccountError) in
-                try services.accounts.login(username: body.username, password: body.password, at: services.clock())
+                try services.login(username: body.username, password: body.password)
             }
             return try await token(for: account)
         }
         auth.get("/me") { _, context -> AccountView in
             switch try context.requireCaller() {
             case let .account(a): return Self.view(a)
-            case .nodeOperator: return AccountView(id: 0, username: "node-operator", founder: true, createdAt: Node.isoTime(0))
+            case .nodeOperator:
+                return AccountView(id: 0, username: "node-operator", name: "node operator", person: nil, founder: true, createdAt: Node.isoTime(0))
             }
         }
         auth.post("/logout") { _, context -> Response in
@@ -67,7 +79,7 @@ struct AuthRoutes: Sendable {
             }
             let body = try await request.decode(as: PasswordRequest.self, context: context)
             let account = try Self.run { () throws(AccountError) in
-                try services.accounts.changePassword(id: me.id, current: body.currentPassword, new: body.newPassword, at: services.clock())
+                try services.changePassword(id: me.id, current: body.currentPassword, new: body.newPassword)
             }
             return try await token(for: account)
         }
@@ -75,7 +87,7 @@ struct AuthRoutes: Sendable {
             guard case let .account(me) = try context.requireCaller() else {
                 throw APIError.badRequest("the operator token has no sessions; replace the api-token file to change it")
             }
-            try Self.run { () throws(AccountError) in try services.accounts.revokeSessions(id: me.id) }
+            try Self.run { () throws(AccountError) in try services.revokeSessions(id: me.id) }
             return Response(status: .noContent)
         }
         router.get("/api/v1/accounts") { _, _ -> Accounts in
@@ -84,7 +96,7 @@ struct AuthRoutes: Sendable {
         router.delete("/api/v1/accounts/{account}") { _, context -> Response in
             let text = try context.parameters.require("account")
             guard let id = Int64(text) else { throw APIError.badRequest("an account ID is a number; got '\(text)'") }
-            try Self.run { () throws(AccountError) in try services.accounts.delete(id: id) }
+            try Self.run { () throws(AccountError) in try services.deleteAccount(id: id) }
             return Response(status: .noContent)
         }
     }
@@ -99,12 +111,14 @@ struct AuthRoutes: Sendable {
     }
 
     static func view(_ a: Account) -> AccountView {
-        AccountView(id: a.id, username: a.username, founder: a.founder, createdAt: Node.isoTime(a.createdMs))
+        AccountView(id: a.id, username: a.username, name: a.name, person: a.person?.description, founder: a.founder,
+                    createdAt: Node.isoTime(a.createdMs))
     }
 
     static func apiError(_ e: AccountError) -> APIError {
         switch e {
-        case .badUsername, .weakPassword, .passwordTooLong: .badRequest(e.description)
+        case .badUsername, .badName, .weakPassword, .passwordTooLong: .badRequest(e.description)
+        case .personKeys: APIError(.internalServerError, "person_keys", e.description)
         case .usernameTaken: APIError(.conflict, "username_taken", e.description)
         case .registrationClosed: APIError(.forbidden, "registration_closed", e.description)
         case .setupRequired: APIError(.forbidden, "setup_required", e.description)

@@ -18,7 +18,9 @@ struct WorkflowRoutes: Sendable {
     struct CreateItemRequest: Decodable { let workflow: String; let title: String; let priority: Int32? }
     struct ItemView: ResponseCodable, Equatable {
         let id: String; let workflow: String; let title: String; let priority: Int32; let stage: Int; let stageName: String
-        let status: String; let assignee: String?; let revision: String; let sla: String
+        /// `assignee`: the member who claimed the item (a person's ID, or a node's for a v0.1
+        /// writer); `assigneeName` their name when they are a person.
+        let status: String; let assignee: String?; let assigneeName: String?; let revision: String; let sla: String
     }
     struct Items: ResponseCodable { let items: [ItemView] }
 
@@ -120,7 +122,8 @@ struct WorkflowRoutes: Sendable {
         let now = Node.wallClockMs()
         return ItemView(id: i.id.description, workflow: i.workflow.description, title: i.title, priority: i.priority.value, stage: i.stage,
                         stageName: state.stage(of: i)?.name ?? "", status: name(i.status),
-                        assignee: i.assignee?.description, revision: i.revision.description, sla: state.sla(of: i, nowMs: now).rawValue)
+                        assignee: i.assignee?.description, assigneeName: i.assignee.flatMap { state.members[$0]?.person?.value.name },
+                        revision: i.revision.description, sla: state.sla(of: i, nowMs: now).rawValue)
     }
 }
 

@@ -14,9 +14,10 @@ import Glibc
     typealias Node = MeshProcessTests.MeshNode
     struct Team: Decodable { let id: String; let members: [Member] }
     struct Member: Decodable { let nodeId: String; let role: String }
-    struct Login: Decodable { let token: String }
+    struct Login: Decodable { let token: String; let account: Account }
+    struct Account: Decodable { let person: String?; let name: String }
     struct Workflow: Decodable { let id: String }
-    struct Item: Decodable { let id: String; let status: String; let assignee: String? }
+    struct Item: Decodable { let id: String; let status: String; let assignee: String?; let assigneeName: String? }
     struct Items: Decodable { let items: [Item] }
 
     /// One JSON call; `token` nil means the node's operator token.
@@ -44,11 +45,16 @@ import Glibc
         let a = Node("a", root: root)
         try await a.start(peers: [], extra: ["--no-discovery"])
         let creds = #"{"username": "ada", "password": "a long passphrase"}"#
+        let registration = #"{"username": "ada", "password": "a long passphrase", "name": "Ada Lovelace"}"#
         // Without a token nothing but login and register answers.
         _ = try await Self.call(a, "GET", "/api/v1/teams", token: .none, expect: 401, as: Anything.self)
         _ = try await Self.call(a, "POST", "/api/v1/auth/register", creds, token: .none, expect: 403, as: Anything.self)
-        _ = try await Self.call(a, "POST", "/api/v1/auth/register", creds, expect: 201, as: Anything.self)
-        let token = try await Self.call(a, "POST", "/api/v1/auth/login", creds, token: .none, expect: 200, as: Login.self).token
+        _ = try await Self.call(a, "POST", "/api/v1/auth/register", registration, expect: 201, as: Anything.self)
+        let login = try await Self.call(a, "POST", "/api/v1/auth/login", creds, token: .none, expect: 200, as: Login.self)
+        let token = login.token
+        // Ada is a person (PROTOCOL.md section 13): her work is hers, not the node's.
+        let ada = try #require(login.account.person)
+        #expect(ada != a.id && login.account.name == "Ada Lovelace")
 
         let team = try await Self.call(a, "POST", "/api/v1/teams", #"{"name": "field crew"}"#, token: token, expect: 201, as: Team.self)
         let workflow = try await Self.call(a, "POST", "/api/v1/teams/\(team.id)/workflows",
@@ -59,7 +65,7 @@ import Glibc
                                        token: token, expect: 201, as: Item.self)
         for (step, status) in [("claim", "claimed"), ("start", "in_progress"), ("complete", "completed")] {
             let after = try await Self.call(a, "POST", "/api/v1/teams/\(team.id)/items/\(item.id)/\(step)", token: token, expect: 200, as: Item.self)
-            #expect(after.status == status && after.assignee == a.id)
+            #expect(after.status == status && after.assignee == ada && after.assigneeName == "Ada Lovelace")
         }
         let done = try await Self.call(a, "GET", "/api/v1/teams/\(team.id)/items?status=completed", token: token, expect: 200, as: Items.self)
         #expect(done.items.map(\.id) == [item.id])

@@ -100,6 +100,7 @@ import Testing
         #expect(stated("ItemCreate", "title") == OpLimits.titleBytes)
         #expect(stated("VaultFileCreate", "name") == OpLimits.sealedNameBytes)
         #expect(stated("NoticeCreate", "text") == GossipPayloadCoding.maxNoticeBytes)
+        #expect(stated("PersonName", "x-max-bytes") == OpLimits.personNameBytes)
     }
 
     // MARK: Browser safety

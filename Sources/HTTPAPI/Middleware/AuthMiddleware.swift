@@ -1,9 +1,13 @@
 import Hummingbird
+import MeshCore
+import MeshNode
 import Services
 
 /// Finds the caller from `Authorization: Bearer <token>`: a login token or the node's operator
 /// token. It refuses nothing itself, so the audit middleware after it can name the caller of
-/// every request it records; `PermissionMiddleware` refuses later.
+/// every request it records; `PermissionMiddleware` refuses later. The rest of the request runs
+/// with `ActingPerson.current` set to the caller's person, so what it writes in a team where
+/// that person is a member is signed by them (PROTOCOL.md section 13).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let services: NodeServices
@@ -25,6 +29,8 @@ struct AuthMiddleware: RouterMiddleware {
                 }
             }
         }
-        return try await next(request, context)
+        return try await ActingPerson.$current.withValue(services.actingPerson(for: context.caller)) {
+            try await next(request, context)
+        }
     }
 }

@@ -44,6 +44,7 @@ enum RouteRequirements {
         "GET /api/v1/teams": .caller,
         "POST /api/v1/teams": .founder,
         "GET /api/v1/teams/{team}": .team(.workflowsView, .read),
+        "POST /api/v1/teams/{team}/members": .team(.teamManage, .read),
         "PUT /api/v1/teams/{team}/members/{member}": .team(.teamManage, .read),
         "DELETE /api/v1/teams/{team}/members/{member}": .team(.teamManage, .read),
         "GET /api/v1/teams/{team}/workflows": .team(.workflowsView, .read),

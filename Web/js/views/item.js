@@ -3,7 +3,7 @@
 import { h, replace, status, busy } from '../dom.js';
 import * as api from '../api.js';
 import { shortId, statusWords, duration } from '../format.js';
-import { slaBadge } from './queue.js';
+import { slaBadge, isMine } from './queue.js';
 
 const steps = [
   ['claim', 'Claim', (i) => i.status === 'queued', 'Take it: you become its assignee.'],
@@ -18,7 +18,7 @@ export default async function item(ctx) {
   const stage = w?.stages[i.stage];
   ctx.title(i.title);
   const out = status();
-  const mine = i.assignee === info.nodeId;
+  const mine = isMine(i.assignee, info);
   const buttons = steps.map(([step, label, allowed, hint]) => {
     const ok = allowed(i) && (step === 'claim' || mine);
     const b = h('button', { type: 'button', class: ok ? 'primary' : null, disabled: !ok, 'data-step': step, title: hint }, label);
@@ -31,7 +31,7 @@ export default async function item(ctx) {
       h('div', { class: 'row spread' }, h('h1', { id: 'item-title' }, i.title), slaBadge(i.sla)),
       h('dl', { class: 'kv' },
         h('dt', {}, 'Status'), h('dd', { id: 'item-status', 'data-status': i.status }, statusWords[i.status] || i.status),
-        h('dt', {}, 'Assignee'), h('dd', { id: 'item-assignee' }, i.assignee ? (mine ? 'this node' : h('span', { class: i.assigneeName ? null : 'mono', title: i.assignee },
+        h('dt', {}, 'Assignee'), h('dd', { id: 'item-assignee' }, i.assignee ? (mine ? 'you' : h('span', { class: i.assigneeName ? null : 'mono', title: i.assignee },
           i.assigneeName || shortId(i.assignee))) : 'nobody yet'),
         h('dt', {}, 'Workflow'), h('dd', {}, w?.name || shortId(i.workflow)),
         h('dt', {}, 'Stage'), h('dd', {}, `${i.stage + 1} of ${w?.stages.length ?? '?'}: ${i.stageName}`),

@@ -5,6 +5,7 @@ import { h, replace, field, status, busy } from '../dom.js';
 import * as api from '../api.js';
 import { shortId, slaWords, statusWords, roleWords, roles } from '../format.js';
 import { setCurrentTeam } from '../teamstate.js';
+import * as session from '../session.js';
 
 const ROW = 64;       // px, the height of one row (the stylesheet's .qrow)
 const OVERSCAN = 6;   // rows drawn above and below the visible ones
@@ -55,7 +56,6 @@ export default async function queue(ctx) {
   const fetched = performance.now();
   ctx.title(`Queue · ${t.name}`);
   const names = new Map(workflows.map((w) => [w.id, w.name]));
-  const me = info.nodeId;
 
   const pick = (name, options, labelText) => {
     const select = h('select', { name }, h('option', { value: '' }, 'All'), options.map(([v, l]) => h('option', { value: v, selected: filters[name] === v }, l)));
@@ -71,7 +71,7 @@ export default async function queue(ctx) {
   const rowFor = (i) => h('a', { class: 'qrow', href: `#/teams/${id}/items/${i.id}`, 'data-item': i.id },
     h('span', { class: 'title' }, i.title),
     h('span', { class: 'meta' }, `${names.get(i.workflow) || 'workflow'} · ${i.stageName} · ${statusWords[i.status] || i.status}`,
-      i.assignee ? ` · ${i.assignee === me ? 'this node' : i.assigneeName || shortId(i.assignee)}` : '', ` · P${i.priority}`),
+      i.assignee ? ` · ${isMine(i.assignee, info) ? 'you' : i.assigneeName || shortId(i.assignee)}` : '', ` · P${i.priority}`),
     slaBadge(i.sla));
   const list = items.length ? virtualList(items, rowFor, `Work items, ${items.length}`) : h('p', { class: 'muted' },
     workflows.length ? 'No item matches. Create one below.' : 'Define a workflow first, then create items in it.');
@@ -112,4 +112,14 @@ function newItem(ctx, team, workflows, chosen) {
     });
   });
   return form;
+}
+
+/**
+ * Whether an item's assignee is the one signed in here: their person (a member who claims signs
+ * as themself), or this node (the claim of someone who is not a member of the team, or of the
+ * node's operator, is the node's).
+ */
+export function isMine(assignee, info) {
+  const person = session.current()?.account?.person;
+  return Boolean(assignee) && (assignee === person || assignee === info.nodeId);
 }
