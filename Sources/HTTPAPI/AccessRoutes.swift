@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MeshNode
 import Replicas
 import Services
 
@@ -9,6 +10,8 @@ import Services
 /// permissions, `none`/`read`/`write`/`admin` for levels, `all`/`own`/`none` for scopes.
 struct AccessRoutes: Sendable {
     let services: NodeServices
+    /// Where a caller's person's role in a team is read (`Node.memberRole`).
+    let node: Node
 
     /// A permission value as JSON gives it: a boolean or a word.
     enum Value: Codable, Equatable {
@@ -41,7 +44,8 @@ struct AccessRoutes: Sendable {
         }
         router.get("/api/v1/teams/{team}/access/me") { _, context -> EffectiveView in
             let team = try context.parameters.require("team")
-            let e = try services.permissions.effective(for: try context.requireCaller(), team: team)
+            let caller = try context.requireCaller()
+            let e = try services.permissions.effective(for: caller, team: team, memberRole: await node.memberRole(of: caller, team: team))
             return EffectiveView(basis: e.basis, permissions: Dictionary(uniqueKeysWithValues: Permission.allCases.map { ($0.rawValue, Self.value(e.grant($0))) }))
         }
         router.put("/api/v1/teams/{team}/access/{account}") { request, context -> AssignmentView in

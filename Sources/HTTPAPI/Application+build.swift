@@ -49,7 +49,7 @@ public func buildApplication(
     let router = buildRouter(node: node, services: services, transport: transport, trust: trust, options: options, web: web,
                              terminals: terminals, logger: logger)
     let background: [any Service] = (transport.map { [$0] } ?? []) + (terminals.map { [TerminalSweeper(terminals: $0)] } ?? [])
-    let events = EventsEndpoint(services: services, hub: EventHub(node: node), origins: options.origins)
+    let events = EventsEndpoint(services: services, node: node, hub: EventHub(node: node), origins: options.origins)
     let attach = TerminalAttachEndpoint(services: services, terminals: terminals, origins: options.origins)
     return Application(
         router: router,
@@ -95,7 +95,7 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     router.add(middleware: AuthMiddleware(services: services))
     router.add(middleware: AuditMiddleware(services: services, logger: logger))
     router.add(middleware: RateLimitMiddleware(services: services))
-    router.add(middleware: PermissionMiddleware(services: services, metricsPublic: options.metricsPublic))
+    router.add(middleware: PermissionMiddleware(services: services, node: node, metricsPublic: options.metricsPublic))
     let table = RouteTable(router)
     AuthRoutes(services: services).register(on: table)
     AuditRoutes(services: services).register(on: table)
@@ -105,7 +105,7 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     TeamRoutes(node: node, services: services).register(on: table)
     WorkflowRoutes(service: WorkflowService(node: node), services: services).register(on: table)
     MetricsRoutes(node: node, transport: transport, metrics: metrics).register(on: table)
-    AccessRoutes(services: services).register(on: table)
+    AccessRoutes(services: services, node: node).register(on: table)
     EventsRoute().register(on: table)
     VaultRoutes(node: node, services: services).register(on: table)
     DataRoutes(folder: node.folder.url.path, clock: services.clock).register(on: table)

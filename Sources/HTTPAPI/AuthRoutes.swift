@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MeshNode
 import Services
+import Wire
 
 /// `/api/v1/auth`: first-run setup, register, login, me, sign out, password change, and
 /// `/api/v1/accounts` (the founder's list of accounts).
@@ -26,6 +27,8 @@ struct AuthRoutes: Sendable {
         let username: String
         let name: String
         let person: String?
+        /// The person's Ed25519 public key, 64 hex digits (another node's Admin adds them with it).
+        let publicKey: String?
         let founder: Bool
         let createdAt: String
     }
@@ -62,7 +65,7 @@ struct AuthRoutes: Sendable {
             switch try context.requireCaller() {
             case let .account(a): return Self.view(a)
             case .nodeOperator:
-                return AccountView(id: 0, username: "node-operator", name: "node operator", person: nil, founder: true, createdAt: Node.isoTime(0))
+                return AccountView(id: 0, username: "node-operator", name: "node operator", person: nil, publicKey: nil, founder: true, createdAt: Node.isoTime(0))
             }
         }
         auth.post("/logout") { _, context -> Response in
@@ -111,7 +114,8 @@ struct AuthRoutes: Sendable {
     }
 
     static func view(_ a: Account) -> AccountView {
-        AccountView(id: a.id, username: a.username, name: a.name, person: a.person?.description, founder: a.founder,
+        AccountView(id: a.id, username: a.username, name: a.name, person: a.person?.description,
+                    publicKey: a.personKey.map(Hex.encode), founder: a.founder,
                     createdAt: Node.isoTime(a.createdMs))
     }
 

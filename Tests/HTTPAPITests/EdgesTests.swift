@@ -363,7 +363,7 @@ import Testing
             #expect(ContinuousClock.now - started < .seconds(8))
             // A page on another origin cannot open the stream at all; the node's own page can.
             let other = try await login(client, "ada")
-            let endpoint = EventsEndpoint(services: t.services, hub: EventHub(node: t.node), origins: OriginPolicy())
+            let endpoint = EventsEndpoint(services: t.services, node: t.node, hub: EventHub(node: t.node), origins: OriginPolicy())
             for (origin, upgraded) in [("http://evil.example", false), ("null", false), ("http://127.0.0.1:8000", true)] {
                 let request = HTTPRequest(method: .get, scheme: "http", authority: "127.0.0.1:8000", path: "/api/v1/events",
                                           headerFields: [.authorization: "Bearer \(other)", .origin: origin])

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import MeshNode
 import Services
 
 /// `GET /api/v1/events` upgraded to a WebSocket: the node's replica changes (with each op's
@@ -18,6 +19,7 @@ import Services
 /// signed out, or its account's sessions end or the account is deleted.
 struct EventsEndpoint: Sendable {
     let services: NodeServices
+    let node: Node
     let hub: EventHub
     let origins: OriginPolicy
 
@@ -53,7 +55,7 @@ struct EventsEndpoint: Sendable {
                 group.addTask {
                     try await outbound.write(.text(#"{"type":"hello"}"#))
                     for await event in events {
-                        guard self.visible(event, to: caller) else { continue }
+                        guard await self.visible(event, to: caller) else { continue }
                         let data = try encoder.encode(event)
                         try await outbound.write(.text(String(decoding: data, as: UTF8.self)))
                     }
@@ -64,11 +66,12 @@ struct EventsEndpoint: Sendable {
         }
     }
 
-    func visible(_ e: APIEvent, to caller: Caller) -> Bool {
+    func visible(_ e: APIEvent, to caller: Caller) async -> Bool {
         switch e.type {
         case "replica":
             guard let team = e.team else { return false }
-            return (try? services.permissions.effective(for: caller, team: team).allows(.workflowsView)) ?? false
+            let role = await node.memberRole(of: caller, team: team)
+            return (try? services.permissions.effective(for: caller, team: team, memberRole: role).allows(.workflowsView)) ?? false
         case "peer", "paired": return caller.isFounderLevel
         default: return true
         }

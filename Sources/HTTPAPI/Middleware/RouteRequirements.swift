@@ -1,4 +1,5 @@
 import Hummingbird
+import MeshNode
 import Services
 
 /// What each route needs, declared in one table so a test can check that none is missing:
@@ -101,6 +102,8 @@ enum RouteRequirements {
 struct PermissionMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let services: NodeServices
+    /// Where a caller's person's role in a team is read (`Node.memberRole`).
+    let node: Node
     /// `--metrics-public`: /metrics for anyone (a Prometheus scraper without a token).
     var metricsPublic = false
 
@@ -133,7 +136,8 @@ struct PermissionMiddleware: RouterMiddleware {
         case let .team(p, level):
             let caller = try context.requireCaller()
             let team = try context.parameters.require("team")
-            let effective = try services.permissions.effective(for: caller, team: team)
+            let effective = try services.permissions.effective(for: caller, team: team,
+                                                               memberRole: await node.memberRole(of: caller, team: team))
             // A scope permission passes here if it covers at least one's own things.
             guard effective.allows(p, level: level, own: true) else { throw Self.denied(p, effective.basis) }
             context.permissions = effective

@@ -12,6 +12,8 @@ public struct Account: Sendable, Equatable {
     /// The person's ID (of their signing key); nil for an account made before persons existed,
     /// until its next login makes its keys.
     public var person: NodeID?
+    /// The person's Ed25519 public key (what another node needs to add them to a team).
+    public var personKey: [UInt8]?
     public var founder: Bool
     public var createdMs: UInt64
     /// Tokens carry the version they were issued at; bumping it (a new password, "sign out
@@ -19,11 +21,12 @@ public struct Account: Sendable, Equatable {
     public var tokenVersion: Int64
 
     public init(id: Int64, username: String, founder: Bool, createdMs: UInt64, tokenVersion: Int64 = 0, name: String? = nil,
-                person: NodeID? = nil) {
+                person: NodeID? = nil, personKey: [UInt8]? = nil) {
         self.id = id
         self.username = username
         self.name = name ?? username
         self.person = person
+        self.personKey = personKey
         self.founder = founder
         self.createdMs = createdMs
         self.tokenVersion = tokenVersion

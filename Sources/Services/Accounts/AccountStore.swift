@@ -76,7 +76,8 @@ public struct AccountStore: Sendable {
                                arguments: [username, hash, founder, Int64(nowMs), name])
                 let id = db.lastInsertedRowID
                 try Self.store(sealed, id: id, db)
-                return Account(id: id, username: username, founder: founder, createdMs: nowMs, name: name, person: keys.id)
+                return Account(id: id, username: username, founder: founder, createdMs: nowMs, name: name, person: keys.id,
+                               personKey: keys.signing.publicKey.bytes)
             }
             return (account, keys)
         } catch let e as AccountError { throw e } catch { throw .storage("\(error)") }
@@ -210,7 +211,8 @@ public struct AccountStore: Sendable {
     static func account(_ row: Row) -> Account {
         Account(id: row["id"], username: row["username"], founder: row["founder"], createdMs: UInt64(row["created_ms"] as Int64),
                 tokenVersion: row["token_version"], name: row["name"],
-                person: (row["person"] as String?).flatMap { try? NodeID(parsing: $0) })
+                person: (row["person"] as String?).flatMap { try? NodeID(parsing: $0) },
+                personKey: (row["person_public_key"] as Data?).map { [UInt8]($0) })
     }
 
     // MARK: Checking a password

@@ -11,7 +11,7 @@ public final class PermissionEngine: Sendable {
     public static let cacheMs: UInt64 = 5 * 60_000
     public static let maxProfiles = 100
 
-    struct Key: Hashable { let account: Int64; let team: String }
+    struct Key: Hashable { let account: Int64; let team: String; let memberRole: Role? }
     struct Cached { let answer: EffectivePermissions; let atMs: UInt64 }
 
     let pool: DatabasePool
@@ -26,17 +26,24 @@ public final class PermissionEngine: Sendable {
     /// How many answers were computed rather than served from the cache (for tests and metrics).
     public var resolutions: Int { state.withLock { $0.resolutions } }
 
-    /// The permissions of `caller` in `team` (a team ID in hex).
-    public func effective(for caller: Caller, team: String) throws -> EffectivePermissions {
+    /// The permissions of `caller` in `team` (a team ID in hex). `memberRole` is the role the
+    /// caller's person holds in the team's replica (PROTOCOL.md section 13), when they are a
+    /// member: it is their role here too, whatever this node's access table says (their
+    /// profiles and overrides from the table still apply), so a person added or re-roled through
+    /// any node is let through on every node by the same role.
+    public func effective(for caller: Caller, team: String, memberRole: Role? = nil) throws -> EffectivePermissions {
         guard case let .account(account) = caller else {
             return PermissionResolver.resolve(founder: true, assignment: nil, profiles: [:])
         }
         if account.founder { return PermissionResolver.resolve(founder: true, assignment: nil, profiles: [:]) }
-        let key = Key(account: account.id, team: team.lowercased())
+        let key = Key(account: account.id, team: team.lowercased(), memberRole: memberRole)
         let now = clock()
         let (generation, hit) = state.withLock { s in (s.generation, s.cache[key]) }
         if let hit, now < hit.atMs + Self.cacheMs { return hit.answer }
-        let (assignment, profiles) = try pool.read { db in (try Self.assignment(db, key), try Self.profiles(db)) }
+        var (assignment, profiles) = try pool.read { db in (try Self.assignment(db, key), try Self.profiles(db)) }
+        if let memberRole {
+            assignment = AccessAssignment(role: memberRole, profiles: assignment?.profiles ?? [], overrides: assignment?.overrides ?? [:])
+        }
         let answer = PermissionResolver.resolve(founder: false, assignment: assignment, profiles: profiles)
         state.withLock { s in
             s.resolutions += 1
