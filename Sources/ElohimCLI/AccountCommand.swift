@@ -28,19 +28,25 @@ struct AccountCreateCommand: AsyncParsableCommand {
         is asked twice on the terminal. At least 10 characters: a passphrase works well.
 
         Examples:
-          elohim account create ada --founder
+          elohim account create ada --founder --name "Ada Lovelace"
           elohim account create ben --password-file /run/secrets/ben
+
+        Every account is a person: a display name and keys of its own, sealed under the \
+        password, with which they sign what they write in teams they are members of (add them \
+        with elohim member add).
         """
     )
 
     @OptionGroup var api: APIOptions
     @Argument(help: "The username: 3 to 32 letters, digits, '.', '_' or '-'.") var username: String
+    @Option(help: ArgumentHelp("The display name others see (1 to 64 bytes; the username when absent).", valueName: "name"))
+    var name: String?
     @Flag(help: "Make the node's founder (only while the node has none).") var founder = false
     @Option(name: .customLong("password-file"), help: ArgumentHelp("Read the password from this file's first line.", valueName: "path"))
     var passwordFile: String?
 
-    struct Body: Encodable { let username: String; let password: String }
-    struct Created: Decodable { let id: Int64; let username: String; let founder: Bool }
+    struct Body: Encodable { let username: String; let password: String; let name: String? }
+    struct Created: Decodable { let id: Int64; let username: String; let founder: Bool; let name: String?; let person: String? }
     struct SetupState: Decodable { let needed: Bool }
 
     func run() async throws {
@@ -53,8 +59,9 @@ struct AccountCreateCommand: AsyncParsableCommand {
         }
         let password = try readPassword()
         let created: Created
-        do { created = try await client.post("api/v1/auth/register", Body(username: username, password: password)) } catch { throw fail(error) }
-        FileHandleOutput.standardOutput("Created account \(created.username) (id \(created.id))\(created.founder ? ", the node's founder" : "").\n")
+        do { created = try await client.post("api/v1/auth/register", Body(username: username, password: password, name: name)) } catch { throw fail(error) }
+        FileHandleOutput.standardOutput("Created account \(created.username) (id \(created.id))\(created.founder ? ", the node's founder" : "")"
+                                        + (created.person.map { ", person \($0)" } ?? "") + ".\n")
     }
 
     private func readPassword() throws -> String {
@@ -79,7 +86,7 @@ struct AccountListCommand: AsyncParsableCommand {
     @OptionGroup var api: APIOptions
     @Flag(help: "Print JSON instead of a table.") var json = false
 
-    struct Listed: Codable { let id: Int64; let username: String; let founder: Bool; let createdAt: String }
+    struct Listed: Codable { let id: Int64; let username: String; let name: String?; let person: String?; let founder: Bool; let createdAt: String }
     struct Listing: Codable { let accounts: [Listed] }
 
     func run() async throws {
@@ -93,7 +100,8 @@ struct AccountListCommand: AsyncParsableCommand {
             return
         }
         for a in listing.accounts {
-            FileHandleOutput.standardOutput("\(a.id)\t\(a.username)\(a.founder ? "\tfounder" : "")\tsince \(a.createdAt)\n")
+            FileHandleOutput.standardOutput("\(a.id)\t\(a.username)\t\(a.name ?? a.username)\t\(a.person ?? "(person at next login)")"
+                                            + "\(a.founder ? "\tfounder" : "")\tsince \(a.createdAt)\n")
         }
     }
 }

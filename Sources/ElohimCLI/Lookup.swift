@@ -7,7 +7,8 @@ struct Lookup {
     let client: APIClient
 
     struct Team: Decodable {
-        struct Member: Decodable { let nodeId: String; let role: String; let name: String? }
+        /// `kind` is "person" or "node" (absent from v0.1 nodes); `name` is a person's display name.
+        struct Member: Decodable { let nodeId: String; let role: String; let name: String?; let kind: String? }
         let id: String
         let name: String
         let creator: String

@@ -74,17 +74,22 @@ struct TeamShowCommand: AsyncParsableCommand {
 struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "member",
-        abstract: "List a team's members, change a member's role, remove a member.",
+        abstract: "List a team's members, add a person, change a member's role, remove a member.",
         discussion: """
         Roles: guest (reads only), member, admin (manages members and workflows). The Super Admin \
-        role is held by the team's creator and never given. Members join by code (elohim invite).
+        role is held by the team's creator and never given. Devices join by code (elohim invite); \
+        people are added by an Admin: a person of this node by their username or person ID, a \
+        person of another node by their person ID with --public-key and --name. A person who is \
+        a member signs what they write themself; removing them is final until an Admin adds \
+        them again.
 
         Examples:
           elohim member ls --team "Water crew"
+          elohim member add ben --role member --team crew
           elohim member role N9AHWXR8P7JHJ0VAGG5PAP92NC13EWBJ1 admin --team crew
           elohim member rm N9AHWXR8P7JHJ0VAGG5PAP92NC13EWBJ1 --team crew
         """,
-        subcommands: [MemberListCommand.self, MemberRoleCommand.self, MemberRemoveCommand.self]
+        subcommands: [MemberListCommand.self, MemberAddCommand.self, MemberRoleCommand.self, MemberRemoveCommand.self]
     )
 }
 
@@ -101,11 +106,62 @@ struct MemberListCommand: AsyncParsableCommand {
     func run() async throws {
         let t = try await Lookup(client: try api.client()).team(team.team)
         if json {
-            let data = try JSONSerialization.data(withJSONObject: t.members.map { ["nodeId": $0.nodeId, "role": $0.role] })
+            let data = try JSONSerialization.data(withJSONObject: t.members.map {
+                ["nodeId": $0.nodeId, "role": $0.role, "name": $0.name ?? "", "kind": $0.kind ?? "node"]
+            })
             Listing.json([UInt8](data))
             return
         }
-        Listing.table(["MEMBER", "ROLE"], t.members.map { [$0.nodeId, $0.role] })
+        Listing.table(["MEMBER", "KIND", "NAME", "ROLE"], t.members.map {
+            [$0.nodeId, $0.kind ?? "node", ($0.name ?? "").isEmpty ? "-" : $0.name!, $0.role]
+        })
+    }
+}
+
+struct MemberAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a person to a team (needs Admin).",
+        discussion: """
+        PERSON is a username of this node (elohim account ls) or a person ID. A person of \
+        another node needs --public-key (their 64 hex digits, from their node's elohim account ls \
+        --json) and --name.
+        """)
+    @OptionGroup var api: APIOptions
+    @OptionGroup var team: TeamOption
+    @Argument(help: "A username of this node, or a person ID.") var person: String
+    @Option(help: "guest, member or admin.") var role: String
+    @Option(help: ArgumentHelp("A person of another node: their display name.", valueName: "name")) var name: String?
+    @Option(name: .customLong("public-key"), help: ArgumentHelp("A person of another node: their public key, 64 hex digits.", valueName: "hex"))
+    var publicKey: String?
+
+    func validate() throws {
+        guard ["guest", "member", "admin"].contains(role) else {
+            throw ValidationError("the role must be guest, member or admin; got '\(role)' (the Super Admin role is held by the team's creator, never given)")
+        }
+    }
+
+    struct Accounts: Decodable { struct Account: Decodable { let username: String; let person: String? }; let accounts: [Account] }
+    struct Body: Encodable { let person: String; let role: String; let name: String?; let publicKey: String? }
+
+    func run() async throws {
+        let client = try api.client()
+        let t = try await Lookup(client: client).team(team.team)
+        var id = person
+        // A username of this node names its person (one that never logged in since persons
+        // exist has none yet: it must sign in once).
+        if let accounts: Accounts = try? await client.get("api/v1/accounts"),
+           let account = accounts.accounts.first(where: { $0.username.lowercased() == person.lowercased() }) {
+            guard let p = account.person else {
+                throw fail("\(account.username) has no person yet: they must sign in once (their keys are made with their password)")
+            }
+            id = p
+        }
+        let answer: Lookup.Team
+        do { answer = try await client.post("api/v1/teams/\(t.id)/members", Body(person: id, role: role, name: name, publicKey: publicKey)) }
+        catch { throw fail(error) }
+        let shown = answer.members.first { $0.nodeId == id }?.name ?? id
+        FileHandleOutput.standardOutput("\(shown) (\(id)) is now \(role) in \(t.name).\n")
     }
 }
 
@@ -113,7 +169,7 @@ struct MemberRoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "role", abstract: "Give a member another role (needs Admin).")
     @OptionGroup var api: APIOptions
     @OptionGroup var team: TeamOption
-    @Argument(help: "The member's node ID.") var member: String
+    @Argument(help: "The member's ID (a person's or a node's).") var member: String
     @Argument(help: "guest, member or admin.") var role: String
 
     func validate() throws {
@@ -135,7 +191,7 @@ struct MemberRemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a member from a team (needs Admin).")
     @OptionGroup var api: APIOptions
     @OptionGroup var team: TeamOption
-    @Argument(help: "The member's node ID.") var member: String
+    @Argument(help: "The member's ID (a person's or a node's).") var member: String
 
     func run() async throws {
         let client = try api.client()

@@ -132,6 +132,37 @@ import Glibc
             try await runElohim(["vault", "get", "map.bin", "-o", root + "/from-b.bin"] + vault(b)).status == 0
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/from-b.bin")) == Data(original))
+
+        // A person of B (PROTOCOL.md section 13): made with the CLI on B, added on A by her ID and
+        // key, she claims on B as herself and A shows her name.
+        // B's founder first: Bea is an ordinary account, let through on B by her role in the team alone.
+        let founderB = try await runElohim(["account", "create", "bos", "--founder", "--api", "http://127.0.0.1:\(b.http)", "--data-dir", b.data],
+                                           environment: ["ELOHIM_PASSWORD": "the founder's passphrase"])
+        #expect(founderB.status == 0, "\(founderB.stderr)")
+        let made = try await runElohim(["account", "create", "bea", "--name", "Bea Ortiz", "--api", "http://127.0.0.1:\(b.http)",
+                                        "--data-dir", b.data], environment: ["ELOHIM_PASSWORD": "bea's long passphrase"])
+        #expect(made.status == 0 && made.stdout.contains("person "), "\(made.stdout) \(made.stderr)")
+        struct Full: Decodable { let token: String; let account: Person }
+        struct Person: Decodable { let person: String; let publicKey: String; let name: String }
+        let bea = try await Self.call(b, "POST", "/api/v1/auth/login", #"{"username": "bea", "password": "bea's long passphrase"}"#,
+                                      token: .none, expect: 200, as: Full.self)
+        let added = try await runElohim(["member", "add", bea.account.person, "--public-key", bea.account.publicKey, "--name", "Bea Ortiz",
+                                         "--role", "member", "--team", "crew", "--api", "http://127.0.0.1:\(a.http)", "--data-dir", a.data])
+        #expect(added.status == 0 && added.stdout.contains("Bea Ortiz"), "\(added.stdout) \(added.stderr)")
+        let second = try await Self.call(a, "POST", "/api/v1/teams/\(team.id)/items", #"{"workflow": "\#(workflow.id)", "title": "u"}"#,
+                                         expect: 201, as: Item.self)
+        _ = try await checker.eventually("B knows Bea is a member and holds the item", seconds: 20) {
+            let t = try await Self.call(b, "GET", "/api/v1/teams/\(team.id)", expect: 200, as: Team.self)
+            let items = try await Self.call(b, "GET", "/api/v1/teams/\(team.id)/items", expect: 200, as: Items.self)
+            return t.members.contains { $0.nodeId == bea.account.person } && items.items.contains { $0.id == second.id }
+        }
+        let byBea = try await Self.call(b, "POST", "/api/v1/teams/\(team.id)/items/\(second.id)/claim", token: bea.token, expect: 200, as: Item.self)
+        #expect(byBea.assignee == bea.account.person && byBea.assigneeName == "Bea Ortiz")
+        _ = try await checker.eventually("A sees Bea's claim, by name", seconds: 20) {
+            try await Self.call(a, "GET", "/api/v1/teams/\(team.id)/items/\(second.id)", expect: 200, as: Item.self).assigneeName == "Bea Ortiz"
+        }
+        let listed = try await runElohim(["member", "ls", "--team", "crew", "--api", "http://127.0.0.1:\(a.http)", "--data-dir", a.data])
+        #expect(listed.stdout.contains("Bea Ortiz") && listed.stdout.contains("person"), "\(listed.stdout)")
         for n in [a, b] { n.process?.signal(SIGTERM) }
         for n in [a, b] { #expect(try await n.process!.waitForExit() == 0) }
     }
