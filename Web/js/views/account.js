@@ -1,5 +1,6 @@
-// Your account: change the passphrase, sign out here or everywhere; the founder also sees the
-// node's accounts, makes accounts for the people who use this node, and deletes them.
+// Your account: who you are as a person (name, person ID, public key), change the passphrase,
+// sign out here or everywhere; the founder also sees the node's accounts, makes accounts for the
+// people who use this node, and deletes them.
 import { h, replace, field, status, busy, showOk } from '../dom.js';
 import * as api from '../api.js';
 import * as session from '../session.js';
@@ -25,8 +26,13 @@ export default async function account(ctx) {
   replace(ctx.main, h('h1', {}, 'Account'),
     h('div', { class: 'grid two' },
       h('section', { class: 'card', 'aria-labelledby': 'me-h' }, h('h2', { id: 'me-h' }, me.username),
-        h('dl', { class: 'kv' }, h('dt', {}, 'Username'), h('dd', {}, me.username), h('dt', {}, 'Founder'), h('dd', {}, me.founder ? 'yes' : 'no'),
-          h('dt', {}, 'Since'), h('dd', {}, when(me.createdAt)), h('dt', {}, 'Signed in until'), h('dd', {}, when(s.expiresAt))),
+        h('dl', { class: 'kv' }, h('dt', {}, 'Name'), h('dd', {}, me.name || me.username), h('dt', {}, 'Username'), h('dd', {}, me.username),
+          h('dt', {}, 'Founder'), h('dd', {}, me.founder ? 'yes' : 'no'),
+          h('dt', {}, 'Since'), h('dd', {}, when(me.createdAt)), h('dt', {}, 'Signed in until'), h('dd', {}, when(s.expiresAt)),
+          // The operator's token is no person; an account from before persons gets one at its next sign-in.
+          me.person ? [h('dt', {}, 'Person ID'), h('dd', {}, h('code', { id: 'my-person' }, me.person)),
+            h('dt', {}, 'Public key'), h('dd', {}, h('code', { id: 'my-key' }, me.publicKey))] : null),
+        me.person ? h('p', { class: 'muted small' }, 'An Admin of a team on another node adds you with these two: send them your person ID and public key.') : null,
         h('div', { class: 'row' }, signOut, everywhere),
         h('p', { class: 'muted small' }, 'Sign out everywhere ends every session of this account: on other devices the page returns to its sign-in screen.'), out),
       passwordCard(ctx)),

@@ -1,10 +1,14 @@
-// One team: its members and their roles (change, remove), invite codes (shown large, with
-// their expiry), and which accounts of this node may do what in it.
+// One team: its members and their roles (change, remove), adding a person, invite codes (shown
+// large, with their expiry), and which accounts of this node may do what in it.
 import { h, replace, field, status, busy, showOk, showError } from '../dom.js';
 import * as api from '../api.js';
 import * as session from '../session.js';
-import { shortId, when, fromNow, roleWords, memberName } from '../format.js';
+import { shortId, when, fromNow, roles, roleWords, memberName } from '../format.js';
 import { setCurrentTeam } from '../teamstate.js';
+
+// The confirmation of the last addition: the write's own replica event redraws this screen a
+// moment later, and the confirmation must outlive that redraw. It goes when the page is left.
+let added = null;  // {team, text}
 
 export default async function team(ctx) {
   const id = ctx.params.team;
@@ -17,7 +21,12 @@ export default async function team(ctx) {
   const [access, accounts] = me.permissions['team.manage']
     ? await Promise.all([api.get(`/api/v1/teams/${id}/access`), session.isFounder() ? api.get('/api/v1/accounts') : null]) : [null, null];
   ctx.title(t.name);
-  const mine = t.members.find((m) => m.nodeId === info.nodeId)?.role;
+  // The signed-in person acts as themself when a member, else through this node (whose role the
+  // founder and the operator act with): the higher of the two decides what is shown.
+  const person = session.current()?.account?.person;
+  const asPerson = person ? t.members.find((m) => m.person === person)?.role : undefined;
+  const asNode = t.members.find((m) => m.nodeId === info.nodeId)?.role;
+  const mine = roles.indexOf(asPerson) > roles.indexOf(asNode) ? asPerson : asNode;
   const canManage = Boolean(access) && (mine === 'admin' || mine === 'super-admin');
   replace(ctx.main,
     h('div', { class: 'row spread' }, h('h1', {}, t.name),
@@ -25,6 +34,7 @@ export default async function team(ctx) {
         h('a', { class: 'button', href: `#/teams/${id}/workflows` }, 'Workflows'), h('a', { class: 'button', href: '#/vault' }, 'Vault'))),
     h('p', { class: 'muted small' }, 'Team ID ', h('code', {}, id)),
     membersCard(ctx, t, info, canManage),
+    canManage ? addCard(ctx, t, accounts?.accounts) : null,
     session.isFounder() ? inviteCard(ctx, t, invites?.invites || []) : null,
     access ? accessCard(ctx, t, access.access, accounts?.accounts) : null);
   ctx.onEvent((e) => (e.type === 'replica' && e.team === id) || e.type === 'paired');
@@ -32,33 +42,86 @@ export default async function team(ctx) {
 
 function membersCard(ctx, t, info, canManage) {
   const out = status();
+  const person = session.current()?.account?.person;
   const rows = t.members.map((m) => {
-    const self = m.nodeId === info.nodeId;
-    const select = h('select', { 'aria-label': `Role of ${memberName(m)}`, disabled: !canManage || m.role === 'super-admin' || self },
+    // A person's ID names them on every node; a node member (kind node) is named by its node ID.
+    const id = m.person || m.nodeId;
+    const isNode = m.nodeId === info.nodeId, isYou = Boolean(person) && m.person === person;
+    // Neither this node nor yourself is demoted or removed from here by a slip of the hand.
+    const locked = !canManage || m.role === 'super-admin' || isNode || isYou;
+    const select = h('select', { 'aria-label': `Role of ${memberName(m)}`, disabled: locked },
       ['guest', 'member', 'admin'].map((r) => h('option', { value: r, selected: m.role === r }, roleWords[r])),
       m.role === 'super-admin' ? h('option', { value: 'super-admin', selected: true }, roleWords['super-admin']) : null);
     select.addEventListener('change', () => busy(select, out, async () => {
-      await api.put(`/api/v1/teams/${t.id}/members/${m.nodeId}`, { role: select.value });
+      await api.put(`/api/v1/teams/${t.id}/members/${id}`, { role: select.value });
       showOk(out, `${memberName(m)} is now ${roleWords[select.value]}.`);
     }));
-    const remove = h('button', { type: 'button', class: 'danger', disabled: !canManage || m.role === 'super-admin' || self }, 'Remove');
+    const remove = h('button', { type: 'button', class: 'danger', disabled: locked }, 'Remove');
     remove.addEventListener('click', () => {
-      if (!confirm(`Remove ${memberName(m)} from ${t.name}? Their device stops receiving the team's changes.`)) return;
-      busy(remove, out, async () => { await api.del(`/api/v1/teams/${t.id}/members/${m.nodeId}`); showOk(out, `${memberName(m)} was removed.`); });
+      if (!confirm(`Remove ${memberName(m)} from ${t.name}? They stop receiving the team's changes.`)) return;
+      busy(remove, out, async () => { await api.del(`/api/v1/teams/${t.id}/members/${id}`); showOk(out, `${memberName(m)} was removed.`); });
     });
-    return h('tr', {},
-      h('td', { 'data-label': 'Member' }, h('span', { title: m.nodeId, class: m.name ? null : 'mono' }, memberName(m)), self ? h('span', { class: 'muted' }, ' (this node)') : null),
-      h('td', { 'data-label': 'Devices' }, h('span', { class: 'mono small', title: (m.devices || [m.nodeId]).join(', ') },
-        (m.devices || [m.nodeId]).map(shortId).join(', '))),
+    const devices = m.devices || [m.nodeId];
+    return h('tr', { dataset: { member: id } },
+      h('td', { 'data-label': 'Member' }, h('span', { title: id, class: m.name ? null : 'mono' }, memberName(m)), ' ',
+        h('span', { class: 'badge role' }, m.kind === 'node' ? 'device' : 'person'),
+        isNode ? h('span', { class: 'muted' }, ' (this node)') : null, isYou ? h('span', { class: 'muted' }, ' (you)') : null),
+      h('td', { 'data-label': 'Devices' }, devices.length ? h('span', { class: 'mono small', title: devices.join(', ') }, devices.map(shortId).join(', '))
+        : h('span', { class: 'muted small' }, 'none known yet')),
       h('td', { 'data-label': 'Role' }, select),
       h('td', { 'data-label': 'Action' }, remove));
   });
   return h('section', { class: 'card', 'aria-labelledby': 'members-h' },
     h('h2', { id: 'members-h' }, `Members (${t.members.length})`),
-    h('table', { class: 'stack' }, h('thead', {}, h('tr', {}, h('th', {}, 'Member'), h('th', {}, 'Devices'), h('th', {}, 'Role'), h('th', {}, 'Action'))),
+    h('table', { class: 'stack', id: 'members' }, h('thead', {}, h('tr', {}, h('th', {}, 'Member'), h('th', {}, 'Devices'), h('th', {}, 'Role'), h('th', {}, 'Action'))),
       h('tbody', {}, rows)),
     canManage ? null : h('p', { class: 'muted small' }, 'Only an Admin of the team changes roles. The Super Admin keeps the role for good.'),
     out);
+}
+
+/**
+ * Adds a person to the team: an account of this node chosen by username (the founder's list of
+ * accounts), or a person of another node by the ID and public key their Account page shows.
+ * Those without the list (another Admin) give the person ID: for a person of this node it is
+ * enough, and the API says when a key and a name are needed as well.
+ */
+function addCard(ctx, t, accounts) {
+  const inTeam = new Set(t.members.map((m) => m.person));
+  const username = accounts ? h('select', { name: 'username' }, h('option', { value: '' }, 'Choose…'),
+    accounts.map((a) => h('option', { value: a.person || '', disabled: !a.person || inTeam.has(a.person) },
+      a.name && a.name !== a.username ? `${a.name} (${a.username})` : a.username,
+      // An account made before persons existed gets its person (and keys) at its next sign-in.
+      !a.person ? ' — signs in once first' : inTeam.has(a.person) ? ' — already a member' : ''))) : null;
+  const person = h('input', { type: 'text', name: 'person', autocomplete: 'off', spellcheck: 'false' });
+  const publicKey = h('input', { type: 'text', name: 'public-key', autocomplete: 'off', spellcheck: 'false', pattern: '[0-9a-fA-F]{64}', class: 'mono' });
+  const name = h('input', { type: 'text', name: 'person-name', autocomplete: 'off', maxlength: 64 });
+  const other = h('details', { class: 'field', open: !accounts }, h('summary', {}, 'A person of another node'),
+    field('Person ID', person), field('Public key', publicKey, '64 hex digits, from their Account page. Not needed for a person of this node.'),
+    field('Their name', name, 'As the team will see it.'));
+  const role = h('select', { name: 'role' }, ['member', 'guest', 'admin'].map((r) => h('option', { value: r }, roleWords[r])));
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Add to the team');
+  const out = status();
+  if (added?.team === t.id) showOk(out, added.text);
+  const form = h('form', { class: 'card', 'aria-labelledby': 'add-h' }, h('h2', { id: 'add-h' }, 'Add a person'),
+    h('p', { class: 'muted small' }, 'A person added here claims and works as themself, with their own name, from any device they sign in on.'),
+    username ? field('Username on this node', username) : null, other, field('Role in the team', role), submit, out);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    added = null;  // a redraw now shows this attempt's outcome, not the last one's
+    busy(submit, out, async () => {
+      // The open "another node" part is what the person means; closed, the username chosen.
+      const body = other.open || !username ? { person: person.value.trim(), role: role.value } : { person: username.value, role: role.value };
+      if (body.person === '') throw new Error(username ? 'Choose a username, or give the person ID of a person of another node.' : 'Give the person ID.');
+      if (other.open && publicKey.value.trim()) body.publicKey = publicKey.value.trim();
+      if (other.open && name.value.trim()) body.name = name.value.trim();
+      const after = await api.post(`/api/v1/teams/${t.id}/members`, body);
+      const who = after.members.find((m) => m.person === body.person);
+      added = { team: t.id, text: `${memberName(who) || body.person} was added as ${roleWords[body.role]}.` };
+      addEventListener('hashchange', () => { added = null; }, { once: true });
+      await team(ctx);
+    });
+  });
+  return form;
 }
 
 function inviteCard(ctx, t, invites) {
