@@ -83,6 +83,13 @@ extension MeshMessage {
             m.root = Data(advert.root.bytes)
             m.distance = advert.distance
             m.parent = advert.parent.map { Data($0.bytes) } ?? Data()
+            m.routes = advert.routes.map { r in
+                var e = Elohim_Mesh_V1_RouteEntry()
+                e.origin = Data(r.origin.bytes)
+                e.distance = r.distance
+                e.viaYou = r.viaYou
+                return e
+            }
             return (.treeAdvert, m)
         case let .syncVector(team, entries, reply):
             var m = Elohim_Mesh_V1_SyncVector()
@@ -177,8 +184,15 @@ extension MeshMessage {
             return .digest(try announcements(m.entries, "Digest"))
         case .treeAdvert:
             let m: Elohim_Mesh_V1_TreeAdvert = try parse(payload, "TreeAdvert")
+            var routes: [RouteEntry] = []
+            routes.reserveCapacity(m.routes.count)
+            for e in m.routes {
+                routes.append(RouteEntry(origin: try nodeID(e.origin, "TreeAdvert", "routes.origin"), distance: e.distance,
+                                         viaYou: e.viaYou))
+            }
             return .treeAdvert(TreeAdvert(root: try nodeID(m.root, "TreeAdvert", "root"), distance: m.distance,
-                                          parent: m.parent.isEmpty ? nil : try nodeID(m.parent, "TreeAdvert", "parent")))
+                                          parent: m.parent.isEmpty ? nil : try nodeID(m.parent, "TreeAdvert", "parent"),
+                                          routes: routes))
         case .syncVector:
             let m: Elohim_Mesh_V1_SyncVector = try parse(payload, "SyncVector")
             guard m.team.count == 32 else { throw .badField(message: "SyncVector", field: "team", reason: "must be 32 bytes") }

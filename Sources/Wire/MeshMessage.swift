@@ -92,10 +92,30 @@ public struct TreeAdvert: Hashable, Sendable {
     /// The sender's parent; nil when the sender is the root.
     public var parent: NodeID?
 
-    public init(root: NodeID, distance: UInt32, parent: NodeID?) {
+    /// Per-source trees (gossip mode `source`): the sender's routes that changed since its last
+    /// advert to this receiver (all of them on a new link and at every refresh). Empty in the
+    /// other modes.
+    public var routes: [RouteEntry]
+
+    public init(root: NodeID, distance: UInt32, parent: NodeID?, routes: [RouteEntry] = []) {
         self.root = root
         self.distance = distance
         self.parent = parent
+        self.routes = routes
+    }
+}
+
+/// "I am `distance` hops from `origin`" (16 or more: no route), and whether the receiver is the
+/// sender's next hop toward it, which makes the sender the receiver's child in that origin's tree.
+public struct RouteEntry: Hashable, Sendable {
+    public var origin: NodeID
+    public var distance: UInt32
+    public var viaYou: Bool
+
+    public init(origin: NodeID, distance: UInt32, viaYou: Bool) {
+        self.origin = origin
+        self.distance = distance
+        self.viaYou = viaYou
     }
 }
 

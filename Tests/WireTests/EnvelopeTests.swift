@@ -11,6 +11,8 @@ import Testing
             .iHave([Announcement(id: id, hops: 3)]),
             .graft([id]), .prune, .want([id, id]), .digest([]), .digest([Announcement(id: id, hops: 0)]),
             .treeAdvert(TreeAdvert(root: a, distance: 3, parent: a)), .treeAdvert(TreeAdvert(root: a, distance: 0, parent: nil)),
+            .treeAdvert(TreeAdvert(root: a, distance: 1, parent: a, routes: [RouteEntry(origin: a, distance: 0, viaYou: false),
+                                                                            RouteEntry(origin: a, distance: 16, viaYou: true)])),
             .ping(seq: 1, incarnation: 2), .ack(seq: 1, incarnation: 3),
             .pingReq(seq: 4, target: a), .indirectAck(seq: 4, target: a, incarnation: 5),
             .suspect(target: a, incarnation: 6), .alive(target: a, incarnation: 7),

@@ -310,6 +310,32 @@ nonisolated struct Elohim_Mesh_V1_TreeAdvert: Sendable {
   /// NodeID of the parent, empty for the root
   var parent: Data = Data()
 
+  /// Per-source trees (mode "source", PROTOCOL.md section 5.2a): the sender's distance to
+  /// origins whose entries changed since its last advert to this receiver, or all of them
+  /// (in chunks) on a new link and every refresh. Absent in the other modes; readers that
+  /// predate it skip the field.
+  var routes: [Elohim_Mesh_V1_RouteEntry] = []
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// One origin in a TreeAdvert's route list.
+nonisolated struct Elohim_Mesh_V1_RouteEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// NodeID, 20 bytes
+  var origin: Data = Data()
+
+  /// hops from the sender to the origin; 16 or more withdraws the route
+  var distance: UInt32 = 0
+
+  /// the sender's next hop toward the origin is the receiver
+  var viaYou: Bool = false
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -850,7 +876,7 @@ nonisolated extension Elohim_Mesh_V1_Prune: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Elohim_Mesh_V1_TreeAdvert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".TreeAdvert"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}root\0\u{1}distance\0\u{1}parent\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}root\0\u{1}distance\0\u{1}parent\0\u{1}routes\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -861,6 +887,7 @@ nonisolated extension Elohim_Mesh_V1_TreeAdvert: SwiftProtobuf.Message, SwiftPro
       case 1: try { try decoder.decodeSingularBytesField(value: &self.root) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.distance) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.parent) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.routes) }()
       default: break
       }
     }
@@ -876,6 +903,9 @@ nonisolated extension Elohim_Mesh_V1_TreeAdvert: SwiftProtobuf.Message, SwiftPro
     if !self.parent.isEmpty {
       try visitor.visitSingularBytesField(value: self.parent, fieldNumber: 3)
     }
+    if !self.routes.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.routes, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -883,6 +913,47 @@ nonisolated extension Elohim_Mesh_V1_TreeAdvert: SwiftProtobuf.Message, SwiftPro
     if lhs.root != rhs.root {return false}
     if lhs.distance != rhs.distance {return false}
     if lhs.parent != rhs.parent {return false}
+    if lhs.routes != rhs.routes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Mesh_V1_RouteEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".RouteEntry"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}origin\0\u{1}distance\0\u{3}via_you\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.origin) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.distance) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.viaYou) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.origin.isEmpty {
+      try visitor.visitSingularBytesField(value: self.origin, fieldNumber: 1)
+    }
+    if self.distance != 0 {
+      try visitor.visitSingularUInt32Field(value: self.distance, fieldNumber: 2)
+    }
+    if self.viaYou != false {
+      try visitor.visitSingularBoolField(value: self.viaYou, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Mesh_V1_RouteEntry, rhs: Elohim_Mesh_V1_RouteEntry) -> Bool {
+    if lhs.origin != rhs.origin {return false}
+    if lhs.distance != rhs.distance {return false}
+    if lhs.viaYou != rhs.viaYou {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
