@@ -3,8 +3,13 @@ public struct GossipConfiguration: Sendable, Equatable {
     /// `flood`: every new message goes to every neighbour but the sender.
     /// `tree`: epidemic broadcast trees (Plumtree): eager push along a spanning tree, lazy
     /// announcements (IHAVE) to the other neighbours, GRAFT/PRUNE to repair the tree.
+    /// `source`: per-source trees: each origin's broadcasts go down the breadth-first tree
+    /// rooted at that origin, built from the distances neighbours advertise (reverse-path,
+    /// `GossipRouter+Routes.swift`); no per-message announcements: the periodic digests
+    /// repair what a push lost. The shared tree of `tree` mode stays as the fallback for
+    /// origins without a route.
     public enum Mode: String, Sendable, Equatable, CaseIterable {
-        case flood, tree
+        case flood, tree, source
     }
 
     public static let maximumTTL: UInt32 = 16
@@ -46,6 +51,11 @@ public struct GossipConfiguration: Sendable, Equatable {
     public var maxNeighbours = 64
     /// Tree mode: every interval, each neighbour hears this node's place in the tree again.
     public var treeAdvertInterval: Duration = .seconds(5)
+    /// Source mode: origins this node keeps a route to, and most entries it keeps from one
+    /// neighbour. Origins beyond it fall back to the shared tree.
+    public var maxRoutes = 4096
+    /// Source mode: most route entries in one advert (a full table goes out in chunks).
+    public var routesPerAdvert = 1024
 
     public init() {}
 }
@@ -69,6 +79,8 @@ public struct GossipCounters: Sendable, Equatable, Codable {
     public var limitHits = 0
     public var treeChanges = 0
     public var treeAdvertsSent = 0
+    /// Source mode: routes to an origin that were added, changed or withdrawn.
+    public var routeChanges = 0
     /// Messages pushed again because a copy with more TTL arrived after the first.
     public var reachExtensions = 0
     /// Better copies asked for after a digest showed a neighbour holds one nearer the origin

@@ -34,19 +34,24 @@ extension GossipRouter {
 
     mutating func receiveTreeAdvert(_ advert: TreeAdvert, from peer: NodeID, at now: Instant,
                                     effects: inout [MeshEffect]) {
-        guard configuration.mode == .tree, let i = neighbours.index(of: peer) else { return }
+        guard configuration.mode != .flood, let i = neighbours.index(of: peer) else { return }
         // The first advert from a peer is answered with ours: its own may have arrived before
         // our link to it was up, and been dropped.
         let first = neighbours.values[i].advert == nil
-        neighbours.values[i].advert = advert
+        var shared = advert
+        shared.routes = []
+        neighbours.values[i].advert = shared
         neighbours.values[i].isChild = advert.parent == me
-        if first { sendTreeAdvert(to: peer, effects: &effects) }
+        if configuration.mode == .source && !advert.routes.isEmpty {
+            receiveRoutes(advert.routes, from: i, at: now, effects: &effects)
+        }
+        if first { sendFullAdvert(to: peer, effects: &effects) }
         chooseTreePosition(at: now, effects: &effects)
     }
 
     /// GRAFT: the peer makes this node its parent, and asks for the messages listed.
     mutating func receiveGraft(_ ids: [MessageID], from peer: NodeID, effects: inout [MeshEffect]) {
-        if configuration.mode == .tree { neighbours.update(peer) { $0.isChild = true } }
+        if configuration.mode != .flood { neighbours.update(peer) { $0.isChild = true } }
         serve(ids, to: peer, effects: &effects)
     }
 
@@ -78,7 +83,7 @@ extension GossipRouter {
     /// Picks root, distance and parent from the neighbours' adverts; on a change tells the old
     /// parent (PRUNE), the new one (GRAFT) and every neighbour (advert).
     mutating func chooseTreePosition(at now: Instant, effects: inout [MeshEffect]) {
-        guard configuration.mode == .tree else { return }
+        guard configuration.mode != .flood else { return }
         if treeAdvertDue == nil { treeAdvertDue = now + configuration.treeAdvertInterval }
         var best = TreeAdvert(root: me, distance: 0, parent: nil)
         for i in neighbours.indices {
@@ -110,10 +115,24 @@ extension GossipRouter {
     /// Every `treeAdvertInterval`, every neighbour hears this node's place again: a lost
     /// advert, GRAFT or PRUNE is corrected within one interval.
     mutating func refreshTreeAdverts(at now: Instant, effects: inout [MeshEffect]) {
+        let table = configuration.mode == .source ? fullRouteTable : []
         for i in neighbours.indices where neighbours.values[i].reachable {
-            sendTreeAdvert(to: neighbours.ids[i], effects: &effects)
+            if table.isEmpty {
+                sendTreeAdvert(to: neighbours.ids[i], effects: &effects)
+            } else {
+                sendRoutes(table, to: neighbours.ids[i], effects: &effects)
+            }
         }
         treeAdvertDue = now + configuration.treeAdvertInterval
+    }
+
+    /// This node's place in the tree and, in source mode, its whole route table.
+    mutating func sendFullAdvert(to peer: NodeID, effects: inout [MeshEffect]) {
+        if configuration.mode == .source {
+            sendRoutes(fullRouteTable, to: peer, effects: &effects)
+        } else {
+            sendTreeAdvert(to: peer, effects: &effects)
+        }
     }
 
     mutating func sendTreeAdvert(to peer: NodeID, effects: inout [MeshEffect]) {

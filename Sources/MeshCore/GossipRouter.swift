@@ -34,6 +34,8 @@ public struct GossipRouter: Sendable {
         var advert: TreeAdvert?
         /// Tree mode: the neighbour has this node as its parent (advert or GRAFT said so).
         var isChild = false
+        /// Source mode: the neighbour's routes, as it last advertised them (`GossipRouter+Routes.swift`).
+        var offers: [NodeID: Offer] = [:]
     }
 
     struct Holder: Sendable {
@@ -84,6 +86,12 @@ public struct GossipRouter: Sendable {
     /// Tree mode: this node's place in the tree and when it next re-advertises it.
     var tree: TreeAdvert
     var treeAdvertDue: Instant?
+    /// Source mode: this node's route to each origin it knows, and the origins whose route
+    /// changed since the last flush (in the order they changed), flushed at `routeFlushDue`.
+    var routes: [NodeID: Route] = [:]
+    var dirtyRoutes = Set<NodeID>()
+    var dirtyRouteOrder: [NodeID] = []
+    var routeFlushDue: Instant?
 
     /// - Parameters:
     ///   - nextBroadcastSeq: the persisted sequence counter, so a restarted node never reuses an ID.
@@ -139,7 +147,7 @@ public struct GossipRouter: Sendable {
     /// The earliest instant at which `timer` has work to do.
     public var nextDeadline: Instant? {
         var d = repairDue
-        for t in [lazyDue, missingQueue.first?.deadline, treeAdvertDue, extensions.first?.due] {
+        for t in [lazyDue, missingQueue.first?.deadline, treeAdvertDue, extensions.first?.due, routeFlushDue] {
             if let t { d = min(d ?? t, t) }
         }
         return d
@@ -170,6 +178,7 @@ public struct GossipRouter: Sendable {
         guard let gone = neighbours.remove(peer) else { return }
         pendingTotal -= gone.pending.count
         chooseTreePosition(at: now, effects: &effects)
+        dropRoutes(through: peer, at: now, effects: &effects)
     }
 
     /// The liveness core's verdict changed: a dead peer is skipped; one that comes back is
@@ -184,7 +193,9 @@ public struct GossipRouter: Sendable {
             neighbours.values[i].pending.removeAll()
             neighbours.values[i].advert = nil
             neighbours.values[i].isChild = false
+            neighbours.values[i].offers = [:]
             chooseTreePosition(at: now, effects: &effects)
+            dropRoutes(through: peer, at: now, effects: &effects)
         }
     }
 
@@ -192,8 +203,8 @@ public struct GossipRouter: Sendable {
     /// tree mode this node's place in the tree.
     private mutating func greet(_ peer: NodeID, at now: Instant, effects: inout [MeshEffect]) {
         sendDigest(to: peer, evenIfEmpty: true, at: now, effects: &effects)
-        if configuration.mode == .tree {
-            sendTreeAdvert(to: peer, effects: &effects)
+        if configuration.mode != .flood {
+            sendFullAdvert(to: peer, effects: &effects)
             chooseTreePosition(at: now, effects: &effects)
         }
     }
@@ -318,6 +329,7 @@ public struct GossipRouter: Sendable {
         if let first = extensions.first, first.due <= now { pushExtensions(at: now, effects: &effects) }
         if let due = lazyDue, due <= now { flushAnnouncements(effects: &effects) }
         if let first = missingQueue.first, first.deadline <= now { requestMissing(at: now, effects: &effects) }
+        if let due = routeFlushDue, due <= now { flushRoutes(effects: &effects) }
         if let due = treeAdvertDue, due <= now { refreshTreeAdverts(at: now, effects: &effects) }
         if let due = repairDue, due <= now {
             var gone: [Seen] = []
@@ -333,8 +345,9 @@ public struct GossipRouter: Sendable {
     // MARK: Push
 
     /// Sends `frame` on: flood to every reachable neighbour; tree mode to the tree neighbours,
-    /// with announcements queued for the others. Never back to `except` or to the origin, nor
-    /// to a holder whose own copy reaches at least as far.
+    /// with announcements queued for the others; source mode to the neighbours whose parent
+    /// toward the origin is this node, announcing nothing (digests repair). Never back to
+    /// `except` or to the origin, nor to a holder whose own copy reaches at least as far.
     mutating func push(_ frame: GossipFrame, id: MessageID, except: NodeID?, at now: Instant,
                        effects: inout [MeshEffect]) {
         let holders = store[id]?.holders ?? []
@@ -342,10 +355,16 @@ public struct GossipRouter: Sendable {
             let peer = neighbours.ids[i]
             guard peer != except && peer != frame.origin && neighbours.values[i].reachable else { continue }
             if holders.contains(where: { $0.peer == peer && $0.hops <= frame.hops + 1 }) { continue }
-            if configuration.mode == .flood || isTreeNeighbour(at: i) {
+            let eager: Bool
+            switch configuration.mode {
+            case .flood: eager = true
+            case .tree: eager = isTreeNeighbour(at: i)
+            case .source: eager = isSourceChild(at: i, origin: frame.origin)
+            }
+            if eager {
                 counters.payloadCopiesSent += 1
                 effects.append(.send(.gossip(frame), to: peer))
-            } else {
+            } else if configuration.mode == .tree {
                 guard neighbours.values[i].pending.count < configuration.pendingAnnouncementsPerPeer else {
                     counters.limitHits += 1
                     effects.append(.limitReached(.pendingAnnouncements))

@@ -126,6 +126,8 @@ public enum MeshLimit: String, Sendable, Equatable, CaseIterable, CustomStringCo
     case wantedChunks = "wanted-chunks"
     /// Origins whose forgotten broadcasts the router tracks (`ForgottenFloors`).
     case forgottenOrigins = "forgotten-origins"
+    /// Origins a node keeps a route to in source mode (`GossipConfiguration.maxRoutes`).
+    case routes = "routes"
 
     public var description: String { rawValue }
 }
