@@ -11,7 +11,7 @@ swift build -c release --product elohim --static-swift-stdlib
 elohim=.build/release/elohim
 
 # Every scenario, in the order run; the fresh seeds below run the same list.
-scenarios=(line-3 random-50-loss partition-heal crash-churn dead-detection-loss dead-detection-fast random-1000
+scenarios=(line-3 random-50-loss partition-heal crash-churn dead-detection-loss dead-detection-fast random-1000 random-1000-source
            team-partition team-claims team-crash team-pairing long-partition long-partition-crash
            adversary-extreme adversary-junk adversary-replay adversary-backdater)
 
@@ -23,6 +23,7 @@ declare -A seeds=(
   [dead-detection-loss]=1..20
   [dead-detection-fast]=1..300
   [random-1000]=1..3
+  [random-1000-source]=1..2
   [team-partition]=1..30
   [team-claims]=1..30
   [team-crash]=1..30

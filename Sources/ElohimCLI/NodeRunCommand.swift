@@ -135,7 +135,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         for id in trusted {
             do { _ = try NodeID(parsing: id) } catch { throw ValidationError("--trust: \(error)") }
         }
-        guard GossipConfiguration.Mode(rawValue: gossipMode) != nil else { throw ValidationError("--gossip must be flood or tree") }
+        guard GossipConfiguration.Mode(rawValue: gossipMode) != nil else { throw ValidationError("--gossip must be flood, tree or source") }
         if let deadAfter, !(1...86_400).contains(deadAfter) { throw ValidationError("--dead-after must be 1 to 86400 seconds") }
         for host in allowedHosts where host.isEmpty || host.contains("/") || host.contains(" ") {
             throw ValidationError("--allowed-host takes a host name such as field-laptop.local; got '\(host)'")
@@ -151,7 +151,7 @@ struct NodeRunCommand: AsyncParsableCommand {
         var c = NodeCore.Configuration()
         c.gossip.mode = GossipConfiguration.Mode(rawValue: gossipMode)!
         // Tree paths go up to the root and down again: twice the hops of a flood.
-        c.gossip.ttl = c.gossip.mode == .tree ? GossipConfiguration.maximumTTL : c.gossip.ttl
+        c.gossip.ttl = c.gossip.mode != .flood ? GossipConfiguration.maximumTTL : c.gossip.ttl
         if let deadAfter { c.liveness.deadTimeout = .seconds(deadAfter) }
         return c
     }

@@ -154,7 +154,7 @@ struct SimRunCommand: AsyncParsableCommand {
 struct SimCompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Run a scenario in flood and in tree mode and print the figures side by side.",
+        abstract: "Run a scenario in flood, tree and source mode and print the figures side by side.",
         discussion: """
         For each mode: copies of a payload sent per broadcast (repairs included), router
         control messages per broadcast, delivery ratio, the most hops any delivery took
@@ -182,7 +182,7 @@ struct SimCompareCommand: AsyncParsableCommand {
             }
         }
         print(SimulationReportFormat.comparison(scenario: base, nodes: base.nodes,
-                                                flood: rows[.flood] ?? [], tree: rows[.tree] ?? []))
+                                                modes: GossipConfiguration.Mode.allCases.map { ($0.rawValue, rows[$0] ?? []) }))
         if rows.values.joined().contains(where: { !$0.passed }) { throw ExitCode.failure }
     }
 }

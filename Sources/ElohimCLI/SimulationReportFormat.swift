@@ -71,7 +71,7 @@ enum SimulationReportFormat {
             + "wall \(fixed(wallSeconds, 2))s (\(fixed(r.simulatedSeconds / max(wallSeconds, 1e-9), 1)) sim-s/s)"
     }
 
-    static func comparison(scenario: Scenario, nodes: Int, flood: [RunReport], tree: [RunReport]) -> String {
+    static func comparison(scenario: Scenario, nodes: Int, modes: [(name: String, reports: [RunReport])]) -> String {
         func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
         func column(_ rs: [RunReport]) -> [String] {
             [
@@ -85,11 +85,11 @@ enum SimulationReportFormat {
         }
         let labels = ["copies per broadcast", "control msgs per broadcast", "delivery ratio", "max hops of any delivery",
                       "last delivery hop p50/p99/max", "seeds passed"]
-        let f = column(flood), t = column(tree)
-        var out = "\(scenario.name): \(nodes) nodes, \(flood.count) seed(s) per mode; "
-            + "2×(N−1) = \(2 * (nodes - 1))\n"
-        out += pad("", 32) + pad("flood", 22) + "tree\n"
-        for i in labels.indices { out += pad(labels[i], 32) + pad(f[i], 22) + t[i] + "\n" }
+        let columns = modes.map { column($0.reports) }
+        var out = "\(scenario.name): \(nodes) nodes, \(modes.first?.reports.count ?? 0) seed(s) per mode; "
+            + "N−1 = \(nodes - 1), 2×(N−1) = \(2 * (nodes - 1))\n"
+        out += pad("", 32) + modes.map { pad($0.name, 22) }.joined() + "\n"
+        for i in labels.indices { out += pad(labels[i], 32) + columns.map { pad($0[i], 22) }.joined() + "\n" }
         return out
     }
 

@@ -70,7 +70,7 @@ extension Scenario {
         var o = try StrictObject(v, at: "gossip")
         if let mode = try o.string("mode") {
             guard let m = GossipConfiguration.Mode(rawValue: mode) else {
-                throw ScenarioError("gossip.mode", "unknown value '\(mode)'; use flood or tree")
+                throw ScenarioError("gossip.mode", "unknown value '\(mode)'; use flood, tree or source")
             }
             config.mode = m
         }
