@@ -86,7 +86,9 @@ struct AccountListCommand: AsyncParsableCommand {
     @OptionGroup var api: APIOptions
     @Flag(help: "Print JSON instead of a table.") var json = false
 
-    struct Listed: Codable { let id: Int64; let username: String; let name: String?; let person: String?; let founder: Bool; let createdAt: String }
+    struct Listed: Codable {
+        let id: Int64; let username: String; let name: String?; let person: String?; let publicKey: String?; let founder: Bool; let createdAt: String
+    }
     struct Listing: Codable { let accounts: [Listed] }
 
     func run() async throws {
