@@ -27,9 +27,10 @@ token=$(cat "$WORK/node/api-token")
 api() { curl -s -H "Authorization: Bearer $token" -H 'content-type: application/json' "$@"; }
 api -X POST -d '{"name": "fuzz"}' "http://127.0.0.1:$http/api/v1/teams" >/dev/null
 
+# /api/v1/panic is left out: the spec names its word, so the fuzzer would send it and wipe the node it tests.
 "$ST" run Protocol/openapi.yaml --url "http://127.0.0.1:$http" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance,content_type_conformance \
-  --exclude-path /api/v1/p2p/join --max-examples "${FUZZ_EXAMPLES:-25}" --seed 1 --workers 1 \
+  --exclude-path /api/v1/p2p/join --exclude-path /api/v1/panic --max-examples "${FUZZ_EXAMPLES:-25}" --seed 1 --workers 1 \
   --phases examples,coverage,fuzzing --request-timeout 10 > "$WORK/st.out" 2>&1
 status=$?
 if [[ $status -ne 0 ]]; then

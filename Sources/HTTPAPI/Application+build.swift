@@ -119,5 +119,6 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     }
     TerminalRoutes(terminals: terminals).register(on: table)
     WorkspaceFileRoutes(terminals: terminals).register(on: table)
+    PanicRoutes(folder: node.folder.url.path, logger: logger).register(on: table)
     return (router, table.routes)
 }

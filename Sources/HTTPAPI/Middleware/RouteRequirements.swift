@@ -92,6 +92,8 @@ enum RouteRequirements {
         "PUT /api/v1/workspace/files/{path}": .anyTeam(.terminalUse),
         "GET /api/v1/permission-profiles": .founder,
         "PUT /api/v1/permission-profiles/{name}": .founder,
+        // Destroys the node's keys and data (issue 18): never less than founder-level.
+        "POST /api/v1/panic": .founder,
     ]
 }
 
