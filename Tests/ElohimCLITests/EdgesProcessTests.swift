@@ -80,10 +80,15 @@ import Glibc
         #expect(made.status == 0 && made.stdout.contains("the node's founder"), "\(made.stderr)")
         let again = try await runElohim(["account", "create", "eve", "--founder"] + api)
         #expect(again.status != 0 && again.stderr.contains("has a founder already"))
-        let bob = try await runElohim(["account", "create", "bob"] + api)
-        #expect(bob.status == 0)
+        let bob = try await runElohim(["account", "create", "bob", "--name", "Bob Ndlovu"] + api)
+        #expect(bob.status == 0 && bob.stdout.contains("person "), "\(bob.stdout)")
         let listed = try await runElohim(["account", "ls", "--api", "http://127.0.0.1:\(a.http)", "--data-dir", a.data])
-        #expect(listed.stdout.contains("ada\tfounder") && listed.stdout.contains("bob"))
+        let lines = listed.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        // id, username, display name, person, [founder], since
+        let ada = try #require(lines.first { $0.count > 1 && $0[1] == "ada" })
+        #expect(ada[2] == "ada" && ada.contains("founder") && ada[3].count == 33, "\(ada)")
+        let bobLine = try #require(lines.first { $0.count > 1 && $0[1] == "bob" })
+        #expect(bobLine[2] == "Bob Ndlovu" && !bobLine.contains("founder"), "\(bobLine)")
     }
 
     @Test func aBackupMadeWhileTheNodeRunsRestoresIntoANewFolder() async throws {
