@@ -23,7 +23,7 @@ struct Elohim: AsyncParsableCommand {
         """,
         subcommands: [NodeCommand.self, StatusCommand.self, IdCommand.self, AccountCommand.self, TeamCommand.self, MemberCommand.self,
                       WorkflowCommand.self, ItemCommand.self, InviteCommand.self, JoinCommand.self, VaultCommand.self, DataCommand.self,
-                      BackupCommand.self, SimCommand.self, AssistantCommand.self, AskCommand.self]
+                      BackupCommand.self, SimCommand.self, AssistantCommand.self, AskCommand.self, PanicCommand.self]
     )
 
     /// The entry point: `--version`, then the parser; when it refuses the words (or a `help`

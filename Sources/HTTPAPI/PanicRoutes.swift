@@ -16,7 +16,7 @@ import Services
 ///   written after the wipe would be a record of it left on the device.
 struct PanicRoutes: Sendable {
     /// The word the body must carry, exactly.
-    static let word = "WIPE"
+    static let word = PanicWipe.confirmWord
 
     let folder: String
     let logger: Logger

@@ -21,6 +21,9 @@ import Glibc
 ///   full-disk encryption whose key is destroyed guarantees nothing can be read back. The data
 ///   after the keys is unlinked, not overwritten, so that the wipe stays fast.
 public struct PanicWipe: Sendable {
+    /// The word a person types (or a request carries) to confirm a wipe, exactly.
+    public static let confirmWord = "WIPE"
+
     /// The data folder (absolute or relative to the working directory).
     public let folder: String
 
@@ -169,7 +172,8 @@ public struct PanicWipe: Sendable {
         close(fd)
     }
 
-    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+    /// Milliseconds since `start`, to a tenth.
+    public static func milliseconds(since start: ContinuousClock.Instant) -> Double {
         let d = (ContinuousClock.now - start).components
         return ((Double(d.seconds) * 1000 + Double(d.attoseconds) / 1e15) * 10).rounded() / 10
     }
