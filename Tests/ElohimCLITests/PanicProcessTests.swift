@@ -53,6 +53,30 @@ import Glibc
         #expect(scanned >= 2, "the scan saw the test's own files")
     }
 
+    /// With no node running the command wipes the folder itself; without --yes and no terminal to
+    /// ask on, it refuses and touches nothing.
+    @Test func panicWipesAStoppedNodesFolderAndAsksUnlessYes() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("elohim-panic-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = Node("a", root: root)
+        try await a.start(peers: [], extra: ["--no-discovery"])
+        a.process?.signal(SIGTERM)
+        #expect(try await a.process?.waitForExit() == 0)
+        let before = try FileManager.default.contentsOfDirectory(atPath: a.data).sorted()
+
+        let refused = try await runElohim(["panic", "--data-dir", a.data])
+        #expect(refused.status != 0 && refused.stderr.contains("--yes"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: a.data).sorted() == before)
+
+        let panic = try await runElohim(["panic", "--yes", "--data-dir", a.data])
+        #expect(panic.status == 0, "\(panic.stdout) \(panic.stderr)")
+        #expect(panic.stdout.contains("keys gone after") && panic.stdout.contains("all gone after"), "\(panic.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: a.data))
+
+        let again = try await runElohim(["panic", "--yes", "--data-dir", a.data])
+        #expect(again.status != 0 && again.stderr.contains("nothing to wipe"), "\(again.stderr)")
+    }
+
     static func bytes(hex: String) -> [UInt8]? {
         let chars = Array(hex.utf8)
         guard chars.count % 2 == 0 else { return nil }
