@@ -27,6 +27,7 @@ public struct PanicPlan: Equatable, Sendable {
     /// An entry at the top of the data folder.
     public struct Entry: Equatable, Sendable {
         public var name: String
+        /// A real folder (a link to one is not: it is removed as a link).
         public var isFolder: Bool
         public init(_ name: String, isFolder: Bool = false) {
             self.name = name
@@ -36,7 +37,9 @@ public struct PanicPlan: Equatable, Sendable {
 
     /// The key files a node writes, most valuable first (see README, "A node's data folder").
     public static let knownKeyFiles = ["identity.key", "jwt-signing.key", "api-token"]
+    /// The node's database: its sealed person keys are zeroed with the keys, the file goes after.
     public static let databaseFile = "elohim.sqlite"
+    /// The data engine's datasets: the first folder to go after the database.
     public static let dataEngineFolder = "data-engine"
 
     /// Done before "keys gone" is reported.

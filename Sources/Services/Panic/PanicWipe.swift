@@ -27,6 +27,7 @@ public struct PanicWipe: Sendable {
     /// The data folder (absolute or relative to the working directory).
     public let folder: String
 
+    /// A wipe of `folder`; nothing happens until `run` or `destroyKeys`.
     public init(folder: String) { self.folder = folder }
 
     /// What a wipe did, with its two instants measured from its start.
