@@ -234,6 +234,13 @@ public struct Replication: Sendable {
             signer = keys
         }
         let op = author.write(operation, in: replica, wallMs: wallMs, as: signer)
+        // An op of an author this log does not know would be set aside, not logged: it must not
+        // be acknowledged, and its sequence number would be signed again by the next write
+        // (the rule check refuses it first; an unchecked write reaches here).
+        guard replica.knowsAuthor(op.author) else {
+            counters.writesRefused += 1
+            return .refused(.notAMember, "\(op.author.short) is not a member in this node's log of the team: nothing was written")
+        }
         if !unchecked {
             if case let .rejected(reason, detail) = replica.check(op) {
                 counters.writesRefused += 1

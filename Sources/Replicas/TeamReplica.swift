@@ -186,6 +186,10 @@ public struct TeamReplica: Sendable {
     /// How the rules would decide `op` if it were folded next (the check of a local write).
     public func check(_ op: SignedOp) -> RuleOutcome { state.check(op, cuts: cuts) }
 
+    /// Whether some AddMember in this log adds `author`'s key (or it founded the team): only
+    /// such an author's ops enter the log; anyone else's are set aside as a stranger's.
+    public func knowsAuthor(_ author: NodeID) -> Bool { knownAuthors.contains(author) }
+
     /// Lets go of held ops that arrived more than `maxHeldAgeMs` before `nowMs`; returns how
     /// many. They come back by sync once their predecessors are here.
     public mutating func dropHeld(at nowMs: UInt64) -> Int {

@@ -149,6 +149,23 @@ import Wire
         #expect(b.counters.badBatches == 1)
     }
 
+    /// Found by a fresh simulation seed (team-partition 2396418723): a node whose own log did
+    /// not know it as a member wrote unchecked; the op was set aside as a stranger's yet
+    /// acknowledged. Now it is refused, nothing is persisted or sent, no sequence number is used.
+    @Test func aWriteByAnAuthorTheLogDoesNotKnowIsRefusedNotAcknowledged() {
+        var a = core(1)
+        let team = createTeam(&a)
+        var b = core(2)
+        var effects: [MeshEffect] = [], broadcasts: [[UInt8]] = []
+        #expect(b.receiveBroadcast(GossipPayloadCoding.encode(a.replica(team)!.log[0]), wallMs: wall, effects: &effects))
+        #expect(b.replica(team) != nil)
+        effects = []
+        let outcome = b.write(.renameTeam(name: "forged"), team: team, wallMs: wall, unchecked: true, broadcasts: &broadcasts, effects: &effects)
+        guard case .refused(.notAMember, _) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(effects.isEmpty && broadcasts.isEmpty)
+        #expect(b.replica(team)?.vector[b.me] == 0 && b.replica(team)?.opCount == 1)
+    }
+
     @Test func restoredLogsRebuildTheSameStateAndTheClockMovesOn() {
         var a = core(1)
         let team = createTeam(&a)
