@@ -10,7 +10,7 @@ import Services
 /// permissions, `none`/`read`/`write`/`admin` for levels, `all`/`own`/`none` for scopes.
 struct AccessRoutes: Sendable {
     let services: NodeServices
-    /// Where a caller's person's role in a team is read (`Node.memberRole`).
+    /// Where a caller's person's role in a team is read (`memberRole(of:team:on:)`).
     let node: Node
 
     /// A permission value as JSON gives it: a boolean or a word.
@@ -45,7 +45,7 @@ struct AccessRoutes: Sendable {
         router.get("/api/v1/teams/{team}/access/me") { _, context -> EffectiveView in
             let team = try context.parameters.require("team")
             let caller = try context.requireCaller()
-            let e = try services.permissions.effective(for: caller, team: team, memberRole: await node.memberRole(of: caller, team: team))
+            let e = try services.permissions.effective(for: caller, team: team, memberRole: await memberRole(of: caller, team: team, on: node))
             return EffectiveView(basis: e.basis, permissions: Dictionary(uniqueKeysWithValues: Permission.allCases.map { ($0.rawValue, Self.value(e.grant($0))) }))
         }
         router.put("/api/v1/teams/{team}/access/{account}") { request, context -> AssignmentView in

@@ -52,8 +52,8 @@ struct TeamRoutes: Sendable {
             switch await node.createTeam(name: name) {
             case let .applied(op), let .conflict(op, _):
                 // The person who made the team runs it with the node: an Admin, writing as themself.
-                if case let .account(account)? = context.caller, let person = try? services.accounts.sealedKeys(id: account.id) {
-                    _ = await node.write(.addMember(publicKey: person.signingPublicKey, role: .admin, invite: nil, name: account.name,
+                if case let .account(account)? = context.caller, let key = account.personKey.flatMap(Ed25519PublicKey.init(bytes:)) {
+                    _ = await node.write(.addMember(publicKey: key, role: .admin, invite: nil, name: account.name,
                                                     device: node.nodeID), team: op.id, as: nil)
                 }
                 guard let state = await node.team(op.id) else { throw APIError(.internalServerError, "storage", "the team was not kept") }
@@ -123,10 +123,10 @@ struct TeamRoutes: Sendable {
         do { id = try NodeID(parsing: body.person) } catch { throw APIError.badRequest("person must be a person's ID (as `elohim` or /auth/me shows it): \(error)") }
         let local: Account?
         do { local = try services.accounts.account(person: id) } catch { throw APIError(.internalServerError, "storage", "\(error)") }
-        if let local, let keys = try? services.accounts.sealedKeys(id: local.id) {
-            return (.addMember(publicKey: keys.signingPublicKey, role: role, invite: nil, name: local.name, device: node.nodeID), local)
+        if let local, let key = local.personKey.flatMap(Ed25519PublicKey.init(bytes:)) {
+            return (.addMember(publicKey: key, role: role, invite: nil, name: local.name, device: node.nodeID), local)
         }
-        guard let hex = body.publicKey, let bytes = Self.hexBytes(hex), let key = Ed25519PublicKey(bytes: bytes) else {
+        guard let hex = body.publicKey, let bytes = Hex.decode(hex), let key = Ed25519PublicKey(bytes: bytes) else {
             throw APIError.badRequest("\(id.short) is not a person on this node: give their publicKey (64 hex digits) and name as well")
         }
         guard NodeID(publicKey: key) == id else {
@@ -136,17 +136,6 @@ struct TeamRoutes: Sendable {
             throw APIError.badRequest("a person from another node needs a name")
         }
         return (.addMember(publicKey: key, role: role, invite: nil, name: name, device: nil), nil)
-    }
-
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count == 64 else { return nil }
-        var out: [UInt8] = []
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let b = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(b)
-        }
-        return out
     }
 
     /// The route's team and member, which must be one of the team's.

@@ -220,12 +220,13 @@ public struct Replication: Sendable {
         // Who signs (PROTOCOL.md section 13): a member person as themself, anyone else's
         // write is the node's.
         var signer: Ed25519KeyPair?
-        if let person, replica.state.role(of: person.id) == nil, replica.state.members.wasEverPut(person.id) {
-            // Removed from the team: the node must not sign for them instead (removal is real).
-            counters.writesRefused += 1
-            return .refused(.notAMember, "\(person.id.short) was removed from this team: a member must add them again")
-        }
-        if let person, replica.state.role(of: person.id) != nil {
+        if let person, replica.state.role(of: person.id) == nil {
+            if replica.state.members.wasEverPut(person.id) {
+                // Removed from the team: the node must not sign for them instead (removal is real).
+                counters.writesRefused += 1
+                return .refused(.notAMember, "\(person.id.short) was removed from this team: a member must add them again")
+            }
+        } else if let person {
             guard let keys = person.keys, NodeID(publicKey: keys.publicKey) == person.id else {
                 counters.writesRefused += 1
                 return .refused(.forbidden, "sign in again: \(person.id.short) is a member of this team and writes as themself, "

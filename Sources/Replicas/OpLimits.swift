@@ -98,13 +98,7 @@ public enum OpValidator {
                 throw OpLimitViolation(field: "size", limit: "at most chunks × chunkSize (\(capacity) bytes)", found: "\(meta.size) bytes")
             }
         case let .addMember(_, _, _, name?, _):
-            try text(name, "name", max: OpLimits.personNameBytes)
-            // A name that rewrites the screen around it (a bidi override, a newline) would let
-            // one member pass for another in every list.
-            if let bad = name.unicodeScalars.first(where: { [.control, .format].contains($0.properties.generalCategory) }) {
-                throw OpLimitViolation(field: "name", limit: "text without control or format characters",
-                                       found: "U+\(String(bad.value, radix: 16, uppercase: true))")
-            }
+            try personName(name)
         case .addMember, .removeMember, .setRole, .createInvite, .revokeInvite, .requestPromotion, .approvePromotion,
              .claimItem, .startItem, .completeItem, .deleteBlob:
             // Fixed-size fields only, checked by their decoding.
@@ -113,6 +107,18 @@ public enum OpValidator {
     }
 
     /// 1 to `max` bytes of UTF-8.
+    /// A person's display name: 1 to `OpLimits.personNameBytes` bytes, no control or format
+    /// characters. The one rule for names, whether an account is registered or an op is read.
+    public static func personName(_ name: String) throws(OpLimitViolation) {
+        try text(name, "name", max: OpLimits.personNameBytes)
+        // A name that rewrites the screen around it (a bidi override, a newline) would let
+        // one member pass for another in every list.
+        if let bad = name.unicodeScalars.first(where: { [.control, .format].contains($0.properties.generalCategory) }) {
+            throw OpLimitViolation(field: "name", limit: "text without control or format characters",
+                                   found: "U+\(String(bad.value, radix: 16, uppercase: true))")
+        }
+    }
+
     static func text(_ s: String, _ field: String, max: Int) throws(OpLimitViolation) {
         let bytes = s.utf8.count
         guard (1...max).contains(bytes) else {

@@ -42,10 +42,15 @@ import Wire
         }
     }
 
-    @Test func twoPeopleOnOneNodeEachClaimAsThemselves() async throws {
+    /// A node without rate limits: these tests make many requests in a row.
+    static func unlimitedNode() async throws -> TestNode {
         var limits = RateLimiter.Limits()
         limits.enabled = false
-        let t = try await TestNode(limits: limits)
+        return try await TestNode(limits: limits)
+    }
+
+    @Test func twoPeopleOnOneNodeEachClaimAsThemselves() async throws {
+        let t = try await Self.unlimitedNode()
         try await t.test { client in
             try await Self.register(client, t.operatorHeaders, "ada", name: "Ada Lovelace")
             let ada = try await Self.login(client, "ada")
@@ -121,9 +126,7 @@ import Wire
     }
 
     @Test func addingAPersonIsCheckedBeforeAnythingIsWritten() async throws {
-        var limits = RateLimiter.Limits()
-        limits.enabled = false
-        let t = try await TestNode(limits: limits)
+        let t = try await Self.unlimitedNode()
         try await t.test { client in
             try await Self.register(client, t.operatorHeaders, "ada", name: "Ada")
             let ada = try await Self.login(client, "ada")

@@ -70,7 +70,7 @@ struct EventsEndpoint: Sendable {
         switch e.type {
         case "replica":
             guard let team = e.team else { return false }
-            let role = await node.memberRole(of: caller, team: team)
+            let role = await memberRole(of: caller, team: team, on: node)
             return (try? services.permissions.effective(for: caller, team: team, memberRole: role).allows(.workflowsView)) ?? false
         case "peer", "paired": return caller.isFounderLevel
         default: return true

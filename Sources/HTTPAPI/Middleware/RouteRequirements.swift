@@ -104,7 +104,7 @@ enum RouteRequirements {
 struct PermissionMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let services: NodeServices
-    /// Where a caller's person's role in a team is read (`Node.memberRole`).
+    /// Where a caller's person's role in a team is read (`memberRole(of:team:on:)`).
     let node: Node
     /// `--metrics-public`: /metrics for anyone (a Prometheus scraper without a token).
     var metricsPublic = false
@@ -139,7 +139,7 @@ struct PermissionMiddleware: RouterMiddleware {
             let caller = try context.requireCaller()
             let team = try context.parameters.require("team")
             let effective = try services.permissions.effective(for: caller, team: team,
-                                                               memberRole: await node.memberRole(of: caller, team: team))
+                                                               memberRole: await memberRole(of: caller, team: team, on: node))
             // A scope permission passes here if it covers at least one's own things.
             guard effective.allows(p, level: level, own: true) else { throw Self.denied(p, effective.basis) }
             context.permissions = effective

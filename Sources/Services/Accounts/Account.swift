@@ -1,4 +1,5 @@
 import Foundation
+import Replicas
 import Wire
 
 /// A local user of one node, and the person they are (PROTOCOL.md section 13): a display name
@@ -45,16 +46,14 @@ public enum Credentials {
         else { throw .badUsername(name) }
     }
 
-    /// A display name: 1 to 64 bytes of UTF-8 after trimming, no control characters (it is shown
-    /// on every member's screen and written into the team's log).
-    public static let nameBytes = 1...64
+    /// A display name: after trimming, what the team's ops accept (`OpValidator.personName`:
+    /// it is shown on every member's screen and written into the team's log).
+    public static let nameBytes = 1...OpLimits.personNameBytes
 
     /// The name trimmed, or the reason it is refused.
     public static func checkName(_ name: String) throws(AccountError) -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard nameBytes.contains(trimmed.utf8.count),
-              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
-        else { throw .badName }
+        do { try OpValidator.personName(trimmed) } catch { throw .badName }
         return trimmed
     }
 
