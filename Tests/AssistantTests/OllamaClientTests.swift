@@ -204,6 +204,23 @@ struct OllamaClientTests {
         }
     }
 
+    @Test func anAnswerSentBeforeTheRequestIsWrittenIsStillRead() async throws {
+        // A server that refuses a request from its head alone (as a server does with a body too
+        // large) answers and ends its side while this process is still writing the body: the
+        // server's answer is the outcome, not the write that then finds the connection closed
+        // (that was "I/O on closed channel", a 502 with the wrong reason, before).
+        let message = "request entity too large"
+        let body = #"{"error":"\#(message)"}"#
+        let server = try LocalSocket.answeringAtOnce(
+            "HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
+        let client = try OllamaClient(baseURL: "http://127.0.0.1:\(server.port)")
+        let text = String(repeating: "a long document ", count: 1 << 16)  // 16 MiB of JSON in all
+        await #expect(throws: ModelServerError.server(status: 413, message: message)) {
+            _ = try await client.embed(model: "standin-embed", texts: Array(repeating: text, count: 16))
+        }
+        server.finished.wait()
+    }
+
     // MARK: Cancellation
 
     @Test func aStreamTheCallerStopsReadingClosesItsConnection() async throws {
@@ -386,6 +403,33 @@ enum LocalSocket {
         }
         guard bound else { close(fd); throw POSIXError(.EADDRINUSE) }
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    /// A loopback server for one connection that sends `answer` the moment it has read the request's
+    /// head (before any body), ends its side (FIN), then reads whatever the client sends before closing (so the client sees the answer
+    /// and an end, never a reset) until it has gone quiet for a second. `finished` is signalled once it has closed.
+    static func answeringAtOnce(_ answer: String) throws -> (port: Int, finished: DispatchSemaphore) {
+        let socket = try listening()
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            defer { close(socket.fd); finished.signal() }
+            let connection = accept(socket.fd, nil, nil)
+            guard connection >= 0 else { return }
+            defer { close(connection) }
+            var timeout = timeval(tv_sec: 1, tv_usec: 0)
+            setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var sink = [UInt8](repeating: 0, count: 4096), head: [UInt8] = []
+            while !head.suffix(4).elementsEqual("\r\n\r\n".utf8) {
+                let count = recv(connection, &sink, 1, 0)  // a byte at a time: the answer goes out the moment the head is in
+                guard count > 0 else { return }
+                head.append(sink[0])
+            }
+            let bytes = Array(answer.utf8)
+            _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            shutdown(connection, Int32(SHUT_WR))
+            while recv(connection, &sink, sink.count, 0) > 0 {}
+        }
+        return (socket.port, finished)
     }
 
     /// TCP connections on loopback with `port` at either end that are still open (ESTABLISHED or

@@ -104,9 +104,14 @@ struct ModelServerTransport: Sendable {
                     head.headers.add(name: "Content-Type", value: "application/json")
                     head.headers.add(name: "Content-Length", value: String(json.count))
                 }
-                try await outbound.write(.head(head))
-                if let json { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: json)))) }
-                try await outbound.write(.end(nil))
+                // One write, one flush: the server may answer and close as soon as it has the request,
+                // and a part written after that would fail ("I/O on closed channel") although the
+                // answer is there to read. For the same reason a failed write is not the outcome:
+                // what the server answered (or that it answered nothing) is.
+                var request: [HTTPClientRequestPart] = [.head(head)]
+                if let json { request.append(.body(.byteBuffer(ByteBuffer(bytes: json)))) }
+                request.append(.end(nil))
+                try? await outbound.write(contentsOf: request)
 
                 var events = inbound.makeAsyncIterator()
                 guard let first = try await events.next() else {
