@@ -137,6 +137,14 @@ enum OpCoding {
             var m = Elohim_Replicas_V1_DeleteBlob()
             m.blob = Data(blob.bytes)
             t.deleteBlob = m
+        case let .postMessage(content):
+            var m = Elohim_Replicas_V1_PostMessage()
+            m.channel = content.channel
+            m.item = content.item.map { Data($0.bytes) } ?? Data()
+            m.text = content.text
+            m.mentions = content.mentions.map { Data($0.bytes) }
+            m.attachments = content.attachments.map { Data($0.bytes) }
+            t.postMessage = m
         }
         return t
     }
@@ -204,6 +212,17 @@ enum OpCoding {
                                          size: m.size, chunks: chunks, chunkSize: m.chunkSize))
         case let .deleteBlob(m)?:
             return .deleteBlob(try opID(m.blob, "delete_blob.blob"))
+        case let .postMessage(m)?:
+            // The counts are checked before the lists are read, so a huge list costs nothing.
+            guard m.mentions.count <= OpLimits.mentions, m.attachments.count <= OpLimits.attachments else {
+                throw .badField("post-message", reason: "at most \(OpLimits.mentions) mentions and \(OpLimits.attachments) attachments")
+            }
+            var mentions: [NodeID] = []
+            for n in m.mentions { mentions.append(try nodeID(n, "post_message.mentions")) }
+            var attachments: [BlobID] = []
+            for b in m.attachments { attachments.append(try opID(b, "post_message.attachments")) }
+            return .postMessage(MessageContent(channel: m.channel, item: m.item.isEmpty ? nil : try opID(m.item, "post_message.item"),
+                                               text: m.text, mentions: mentions, attachments: attachments))
         case nil:
             throw .badField("op", reason: "is empty or of a kind this version does not know")
         }

@@ -27,6 +27,15 @@ public enum OpLimits {
     public static let chunksPerBlob = 1 << 20
     /// A vault chunk's plaintext size: 1 byte to 4 MiB.
     public static let chunkSize: ClosedRange<UInt32> = 1...(4 << 20)
+    /// A message's text: 1 to 8,192 bytes.
+    public static let messageBytes = 8192
+    /// A channel's name: 1 to 32 bytes of lowercase letters, digits, `-` and `_`, starting with a
+    /// letter or digit (a name every screen and command line shows the same way).
+    public static let channelBytes = 32
+    /// Members one message mentions: at most 32, each once.
+    public static let mentions = 32
+    /// Vault files one message attaches: at most 10.
+    public static let attachments = 10
 }
 
 /// Why an op breaks a limit: the field (as the HTTP API and the op's JSON name it), what the
@@ -99,6 +108,8 @@ public enum OpValidator {
             }
         case let .addMember(_, _, _, name?, _):
             try personName(name)
+        case let .postMessage(message):
+            try self.message(message)
         case .addMember, .removeMember, .setRole, .createInvite, .revokeInvite, .requestPromotion, .approvePromotion,
              .claimItem, .startItem, .completeItem, .deleteBlob:
             // Fixed-size fields only, checked by their decoding.
@@ -106,7 +117,41 @@ public enum OpValidator {
         }
     }
 
-    /// 1 to `max` bytes of UTF-8.
+    /// A message: its text, where it goes (a channel or an item, never both), its lists.
+    static func message(_ m: MessageContent) throws(OpLimitViolation) {
+        try text(m.text, "text", max: OpLimits.messageBytes)
+        switch (m.channel.isEmpty, m.item) {
+        case (true, nil):
+            throw OpLimitViolation(field: "channel", limit: "a channel or an item", found: "neither")
+        case (false, _?):
+            throw OpLimitViolation(field: "channel", limit: "empty when the message is in an item's thread", found: "'\(m.channel)'")
+        case (false, nil):
+            try channel(m.channel)
+        case (true, _?):
+            break
+        }
+        guard m.mentions.count <= OpLimits.mentions else {
+            throw OpLimitViolation(field: "mentions", limit: "at most \(OpLimits.mentions)", found: "\(m.mentions.count)")
+        }
+        guard Set(m.mentions).count == m.mentions.count else {
+            throw OpLimitViolation(field: "mentions", limit: "each member once", found: "a member named twice")
+        }
+        guard m.attachments.count <= OpLimits.attachments else {
+            throw OpLimitViolation(field: "attachments", limit: "at most \(OpLimits.attachments)", found: "\(m.attachments.count)")
+        }
+    }
+
+    /// A channel's name: 1 to `OpLimits.channelBytes` bytes of `a-z`, `0-9`, `-`, `_`, not starting with `-` or `_`.
+    public static func channel(_ name: String) throws(OpLimitViolation) {
+        try text(name, "channel", max: OpLimits.channelBytes)
+        let allowed = name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }
+        let first = name.utf8.first!
+        guard allowed, first != 0x2D, first != 0x5F else {
+            throw OpLimitViolation(field: "channel", limit: "lowercase letters, digits, '-' and '_', starting with a letter or digit",
+                                   found: "'\(name)'")
+        }
+    }
+
     /// A person's display name: 1 to `OpLimits.personNameBytes` bytes, no control or format
     /// characters. The one rule for names, whether an account is registered or an op is read.
     public static func personName(_ name: String) throws(OpLimitViolation) {
@@ -119,6 +164,7 @@ public enum OpValidator {
         }
     }
 
+    /// 1 to `max` bytes of UTF-8.
     static func text(_ s: String, _ field: String, max: Int) throws(OpLimitViolation) {
         let bytes = s.utf8.count
         guard (1...max).contains(bytes) else {

@@ -29,6 +29,9 @@ public enum TeamOperation: Hashable, Sendable {
     // The vault index (Vault/VaultRules.swift).
     case putBlob(BlobMetadata)
     case deleteBlob(BlobID)
+    // Messages (Message/MessageRules.swift).
+    /// A message in `channel`, or in the thread of work item `item` (then `channel` is empty).
+    case postMessage(MessageContent)
 
     /// A short name for logs, audit entries and conflict reports.
     public var name: String {
@@ -50,6 +53,7 @@ public enum TeamOperation: Hashable, Sendable {
         case .setPriority: "set-priority"
         case .putBlob: "put-blob"
         case .deleteBlob: "delete-blob"
+        case .postMessage: "post-message"
         }
     }
 }

@@ -29,6 +29,8 @@ import Wire
             .createItem(workflow: x, title: "fix pump", priority: 3), .claimItem(x, base: x), .startItem(x, base: x),
             .completeItem(x, base: x), .setPriority(x, 7),
             .putBlob(BlobMetadata(blob: x, name: "f", size: 10, chunks: [x, x], chunkSize: 5)), .deleteBlob(x),
+            .postMessage(MessageContent(channel: "general", text: "pump 3 is down", mentions: [f.id(1), f.id(2)], attachments: [x])),
+            .postMessage(MessageContent(item: x, text: "on my way")),
         ]
         for operation in ops {
             let op = f.authors[0].write(operation, in: f.replica, wallMs: 5000)

@@ -393,6 +393,14 @@ nonisolated struct Elohim_Replicas_V1_TeamOp: Sendable {
     set {kind = .deleteBlob(newValue)}
   }
 
+  var postMessage: Elohim_Replicas_V1_PostMessage {
+    get {
+      if case .postMessage(let v)? = kind {return v}
+      return Elohim_Replicas_V1_PostMessage()
+    }
+    set {kind = .postMessage(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -413,6 +421,7 @@ nonisolated struct Elohim_Replicas_V1_TeamOp: Sendable {
     case setPriority(Elohim_Replicas_V1_SetPriority)
     case putBlob(Elohim_Replicas_V1_PutBlob)
     case deleteBlob(Elohim_Replicas_V1_DeleteBlob)
+    case postMessage(Elohim_Replicas_V1_PostMessage)
 
   }
 
@@ -726,6 +735,33 @@ nonisolated struct Elohim_Replicas_V1_DeleteBlob: Sendable {
   init() {}
 }
 
+/// A message to the team (PROTOCOL.md section 14): in a channel, or in the thread of a work item
+/// (then `channel` is empty). Text is 1 to 8,192 bytes of UTF-8; mentions name members (node IDs,
+/// at most 32, no repeats); attachments name vault blobs (at most 10). Messages are never edited
+/// or deleted: the log is the record.
+nonisolated struct Elohim_Replicas_V1_PostMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var channel: String = String()
+
+  /// op ID of CreateItem, or empty
+  var item: Data = Data()
+
+  var text: String = String()
+
+  /// node IDs
+  var mentions: [Data] = []
+
+  /// blob IDs
+  var attachments: [Data] = []
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "elohim.replicas.v1"
@@ -981,7 +1017,7 @@ nonisolated extension Elohim_Replicas_V1_OpBody: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Elohim_Replicas_V1_TeamOp: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".TeamOp"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}create_team\0\u{3}rename_team\0\u{3}add_member\0\u{3}remove_member\0\u{3}set_role\0\u{3}create_invite\0\u{3}revoke_invite\0\u{3}request_promotion\0\u{3}approve_promotion\0\u{4}\u{b}define_workflow\0\u{3}create_item\0\u{3}claim_item\0\u{3}start_item\0\u{3}complete_item\0\u{3}set_priority\0\u{4}\u{f}put_blob\0\u{3}delete_blob\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}create_team\0\u{3}rename_team\0\u{3}add_member\0\u{3}remove_member\0\u{3}set_role\0\u{3}create_invite\0\u{3}revoke_invite\0\u{3}request_promotion\0\u{3}approve_promotion\0\u{4}\u{b}define_workflow\0\u{3}create_item\0\u{3}claim_item\0\u{3}start_item\0\u{3}complete_item\0\u{3}set_priority\0\u{4}\u{f}put_blob\0\u{3}delete_blob\0\u{4}\u{13}post_message\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1210,6 +1246,19 @@ nonisolated extension Elohim_Replicas_V1_TeamOp: SwiftProtobuf.Message, SwiftPro
           self.kind = .deleteBlob(v)
         }
       }()
+      case 60: try {
+        var v: Elohim_Replicas_V1_PostMessage?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .postMessage(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .postMessage(v)
+        }
+      }()
       default: break
       }
     }
@@ -1288,6 +1337,10 @@ nonisolated extension Elohim_Replicas_V1_TeamOp: SwiftProtobuf.Message, SwiftPro
     case .deleteBlob?: try {
       guard case .deleteBlob(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 41)
+    }()
+    case .postMessage?: try {
+      guard case .postMessage(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 60)
     }()
     case nil: break
     }
@@ -1947,6 +2000,56 @@ nonisolated extension Elohim_Replicas_V1_DeleteBlob: SwiftProtobuf.Message, Swif
 
   static func ==(lhs: Elohim_Replicas_V1_DeleteBlob, rhs: Elohim_Replicas_V1_DeleteBlob) -> Bool {
     if lhs.blob != rhs.blob {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Elohim_Replicas_V1_PostMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".PostMessage"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}item\0\u{1}text\0\u{1}mentions\0\u{1}attachments\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.item) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      case 4: try { try decoder.decodeRepeatedBytesField(value: &self.mentions) }()
+      case 5: try { try decoder.decodeRepeatedBytesField(value: &self.attachments) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 1)
+    }
+    if !self.item.isEmpty {
+      try visitor.visitSingularBytesField(value: self.item, fieldNumber: 2)
+    }
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 3)
+    }
+    if !self.mentions.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.mentions, fieldNumber: 4)
+    }
+    if !self.attachments.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.attachments, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Elohim_Replicas_V1_PostMessage, rhs: Elohim_Replicas_V1_PostMessage) -> Bool {
+    if lhs.channel != rhs.channel {return false}
+    if lhs.item != rhs.item {return false}
+    if lhs.text != rhs.text {return false}
+    if lhs.mentions != rhs.mentions {return false}
+    if lhs.attachments != rhs.attachments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -94,6 +94,8 @@ enum TeamRules {
             outcome = WorkflowRules.apply(op, role: role, to: &state)
         case .putBlob, .deleteBlob:
             outcome = VaultRules.apply(op, role: role, to: &state)
+        case .postMessage:
+            outcome = MessageRules.apply(op, role: role, to: &state)
         }
         return record(outcome, op, &state)
     }

@@ -52,6 +52,11 @@ extension TeamState {
             w.bytes(blob.bytes); w.bytes(e.owner.bytes); w.stamp(e.stamp)
             w.string(e.metadata.name); w.int(e.metadata.size); w.int(UInt64(e.metadata.chunks.count))
         }
+        for m in messages {
+            w.bytes(m.id.bytes); w.string(m.channel); w.bytes(m.item?.bytes ?? []); w.string(m.text)
+            w.int(UInt64(m.mentions.count)); for n in m.mentions { w.bytes(n.bytes) }
+            w.int(UInt64(m.attachments.count)); for b in m.attachments { w.bytes(b.bytes) }
+        }
         for c in conflicts { w.bytes(c.op.bytes); w.bytes(c.winningOp.bytes) }
         for reason in rejectionCounts.keys.sorted() { w.string(reason.rawValue); w.int(UInt64(rejectionCounts[reason]!)) }
         w.int(UInt64(appliedOps))

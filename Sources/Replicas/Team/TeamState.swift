@@ -23,6 +23,8 @@ public struct TeamState: Equatable, Sendable {
     public internal(set) var workflows: [OpID: Workflow] = [:]
     public internal(set) var items: [OpID: WorkItem] = [:]
     public internal(set) var vault: ORMap<BlobID, VaultEntry> = ORMap()
+    /// Every message the rules accepted, in sort-key order (the same order on every replica).
+    public internal(set) var messages: [TeamMessage] = []
     /// Changes that lost a race (a claim of an item another member claimed first), in fold order.
     public internal(set) var conflicts: [Conflict] = []
     /// Ops refused by the rules, counted by reason; the latest few kept for display.
