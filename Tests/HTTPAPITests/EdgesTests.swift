@@ -98,6 +98,8 @@ import Testing
         #expect(stated("WorkflowDefinition", "name") == OpLimits.nameBytes)
         #expect(stated("Stage", "name") == OpLimits.nameBytes)
         #expect(stated("ItemCreate", "title") == OpLimits.titleBytes)
+        #expect(stated("MessageCreate", "text") == OpLimits.messageBytes)
+        #expect(stated("MessageCreate", "channel") == OpLimits.channelBytes)
         #expect(stated("VaultFileCreate", "name") == OpLimits.sealedNameBytes)
         #expect(stated("NoticeCreate", "text") == GossipPayloadCoding.maxNoticeBytes)
         #expect(stated("PersonName", "x-max-bytes") == OpLimits.personNameBytes)

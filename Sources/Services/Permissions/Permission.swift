@@ -16,6 +16,8 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case itemsCreate = "items.create"
     /// Claim, start, complete. Scope `ownOnly`: only items this account created.
     case itemsWork = "items.work"
+    /// Post messages in the team's channels and items' threads (reading them is `workflows.view`).
+    case messagesPost = "messages.post"
     case vaultAccess = "vault.access"
     /// Invite to the team and change who may do what in it.
     case teamManage = "team.manage"
@@ -94,6 +96,7 @@ public enum RoleBaseline {
             g[.workflowsView] = .allowed(true)
             g[.itemsCreate] = .allowed(true)
             g[.itemsWork] = .scope(ownOnly: false)
+            g[.messagesPost] = .allowed(true)
             g[.vaultAccess] = .level(.write)
         case .admin:
             for p in Permission.allCases where p != .terminalUse { g[p] = .full(p.kind) }
