@@ -22,7 +22,7 @@ struct Elohim: AsyncParsableCommand {
           elohim invite --team "Water crew"
         """,
         subcommands: [NodeCommand.self, StatusCommand.self, IdCommand.self, AccountCommand.self, TeamCommand.self, MemberCommand.self,
-                      WorkflowCommand.self, ItemCommand.self, InviteCommand.self, JoinCommand.self, VaultCommand.self, DataCommand.self,
+                      WorkflowCommand.self, ItemCommand.self, MessageCommand.self, InviteCommand.self, JoinCommand.self, VaultCommand.self, DataCommand.self,
                       BackupCommand.self, SimCommand.self, AssistantCommand.self, AskCommand.self, PanicCommand.self]
     )
 

@@ -8,7 +8,8 @@ struct Lookup {
 
     struct Team: Decodable {
         /// `kind` is "person" or "node" (absent from v0.1 nodes); `name` is a person's display name.
-        struct Member: Decodable { let nodeId: String; let role: String; let name: String?; let kind: String? }
+        /// `person`: the member's ID (a person's, or a node's; absent from v0.1 nodes, where `nodeId` is it).
+        struct Member: Decodable { let person: String?; let nodeId: String; let role: String; let name: String?; let kind: String? }
         let id: String
         let name: String
         let creator: String
