@@ -8,6 +8,7 @@ export const routes = [
   { name: 'home', pattern: /^\/$/, section: 'home', load: () => import('./views/home.js') },
   { name: 'teams', pattern: /^\/teams$/, section: 'teams', load: () => import('./views/teams.js') },
   { name: 'team', pattern: new RegExp(`^/teams/${team}$`), section: 'teams', load: () => import('./views/team.js') },
+  { name: 'messages', pattern: new RegExp(`^/teams/${team}/messages$`), section: 'teams', load: () => import('./views/messages.js') },
   { name: 'designer', pattern: new RegExp(`^/teams/${team}/workflows$`), section: 'work', load: () => import('./views/workflows.js') },
   { name: 'queue', pattern: new RegExp(`^/teams/${team}/queue$`), section: 'work', load: () => import('./views/queue.js') },
   { name: 'item', pattern: new RegExp(`^/teams/${team}/items/(?<item>[0-9a-f]{64})$`), section: 'work', load: () => import('./views/item.js') },

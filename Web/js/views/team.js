@@ -30,7 +30,8 @@ export default async function team(ctx) {
   const canManage = Boolean(access) && (mine === 'admin' || mine === 'super-admin');
   replace(ctx.main,
     h('div', { class: 'row spread' }, h('h1', {}, t.name),
-      h('div', { class: 'row' }, h('a', { class: 'button', href: `#/teams/${id}/queue` }, 'Queue'),
+      h('div', { class: 'row' }, h('a', { class: 'button', href: `#/teams/${id}/messages` }, 'Messages'),
+        h('a', { class: 'button', href: `#/teams/${id}/queue` }, 'Queue'),
         h('a', { class: 'button', href: `#/teams/${id}/workflows` }, 'Workflows'), h('a', { class: 'button', href: '#/vault' }, 'Vault'))),
     h('p', { class: 'muted small' }, 'Team ID ', h('code', {}, id)),
     membersCard(ctx, t, info, canManage),
