@@ -1,9 +1,11 @@
-// One work item: where it stands, its SLA, and the next step (claim, start, complete) when the
-// team's rules allow it. Another node's change shows here as it arrives.
+// One work item: where it stands, its SLA, the next step (claim, start, complete) when the
+// team's rules allow it, and its thread of messages. Another node's change shows here as it
+// arrives.
 import { h, replace, status, busy } from '../dom.js';
 import * as api from '../api.js';
 import { shortId, statusWords, duration } from '../format.js';
 import { slaBadge, isMine } from './queue.js';
+import { conversation, isOtherChange } from './conversation.js';
 
 const steps = [
   ['claim', 'Claim', (i) => i.status === 'queued', 'Take it: you become its assignee.'],
@@ -13,7 +15,8 @@ const steps = [
 
 export default async function item(ctx) {
   const { team, item: id } = ctx.params;
-  const [i, { workflows }, info] = await Promise.all([api.get(`/api/v1/teams/${team}/items/${id}`), api.get(`/api/v1/teams/${team}/workflows`), api.nodeInfo()]);
+  const [i, { workflows }, info, t, access] = await Promise.all([api.get(`/api/v1/teams/${team}/items/${id}`), api.get(`/api/v1/teams/${team}/workflows`),
+    api.nodeInfo(), api.get(`/api/v1/teams/${team}`), api.get(`/api/v1/teams/${team}/access/me`)]);
   const w = workflows.find((x) => x.id === i.workflow);
   const stage = w?.stages[i.stage];
   ctx.title(i.title);
@@ -25,6 +28,14 @@ export default async function item(ctx) {
     b.addEventListener('click', () => busy(b, out, async () => { await api.post(`/api/v1/teams/${team}/items/${id}/${step}`); await item(ctx); }));
     return b;
   });
+  // A step draws the item again in the same context: the last draw's thread stops listening.
+  ctx.stopThread?.();
+  const stops = [];
+  ctx.stopThread = () => { for (const fn of stops.splice(0)) fn(); };
+  ctx.cleanup.push(ctx.stopThread);
+  const role = access.basis.startsWith('role:') ? access.basis.slice(5) : access.basis;
+  const thread = await conversation({ team, place: { item: id }, members: t.members, canPost: access.permissions['messages.post'], role,
+    cleanup: (fn) => stops.push(fn), label: `Thread of ${i.title}` });
   replace(ctx.main,
     h('p', {}, h('a', { href: `#/teams/${team}/queue` }, '← Queue')),
     h('article', { class: 'card', 'aria-labelledby': 'item-title' },
@@ -41,7 +52,8 @@ export default async function item(ctx) {
         h('dt', {}, 'Revision'), h('dd', { class: 'mono small', title: i.revision }, shortId(i.revision))),
       h('div', { class: 'row', role: 'group', 'aria-label': 'Next step' }, buttons), out,
       i.assignee && !mine && i.status !== 'completed' ? h('p', { class: 'muted small' }, 'Another device holds this item; only its assignee starts or completes it.') : null),
-    h('section', { class: 'card', 'aria-labelledby': 'later-h' }, h('h2', { id: 'later-h' }, 'Comments, attachments, history'),
-      h('p', { class: 'muted' }, 'Work items carry no content yet; the team-work issue adds comments, attachments and history, and they will appear here.')));
-  ctx.onEvent((e) => e.type === 'replica' && e.team === team);
+    h('section', { class: 'card', 'aria-labelledby': 'thread-h', id: 'thread' }, h('h2', { id: 'thread-h' }, 'Thread'),
+      h('p', { class: 'muted small' }, 'Messages about this item, for everyone in the team.'), thread));
+  // The thread follows new messages itself; every other change draws the item again.
+  ctx.onEvent((e) => isOtherChange(e, team));
 }
