@@ -112,10 +112,10 @@ const drafts = new Map();
  * Builds a conversation and fetches its first page; resolves to its element.
  * place: {channel: NAME} or {item: ID}. members: the team's. canPost: the caller's
  * messages.post; without it the compose box says the role only reads (the node still decides,
- * and its refusal is shown). cleanup(fn): runs fn when the screen is left. onPosted(message):
- * after the caller's own message is stored. label: what the log is called, for screen readers.
+ * and its refusal is shown). role: the caller's in the team. cleanup(fn): runs fn when the
+ * screen is left. label: what the log is called, for screen readers.
  */
-export async function conversation({ team, place, members, canPost, role, cleanup, onPosted, label }) {
+export async function conversation({ team, place, members, canPost, role, cleanup, label }) {
   const me = session.current()?.account?.person || null;
   const where = place.item ? `item=${place.item}` : `channel=${encodeURIComponent(place.channel)}`;
   const draftKey = `${team}:${where}`;
@@ -140,7 +140,7 @@ export async function conversation({ team, place, members, canPost, role, cleanu
     empty.hidden = shown.length > 0;
   }
 
-  const page = (before) => api.get(`/api/v1/teams/${team}/messages?${where}&limit=${PAGE}${before ? `&before=${before}` : ''}`);
+  const page = (before, options) => api.get(`/api/v1/teams/${team}/messages?${where}&limit=${PAGE}${before ? `&before=${before}` : ''}`, options);
 
   /**
    * Takes in the newest page: the messages from its first one on are replaced by it (which
@@ -162,7 +162,8 @@ export async function conversation({ team, place, members, canPost, role, cleanu
     if (fetching) { again = true; return; }
     const stay = atBottom();
     try {
-      fetching = page();
+      // A busy team can meet the node's rate limit: wait it out once rather than miss messages.
+      fetching = page(null, { retries: 1 });
       const grew = merge(await fetching);
       draw();
       const last = shown[shown.length - 1];
@@ -207,7 +208,6 @@ export async function conversation({ team, place, members, canPost, role, cleanu
     if (!shown.some((s) => s.id === m.id)) shown = [...shown, m];
     draw();
     toBottom();
-    onPosted?.(m);
   } });
   const element = h('div', { class: 'conversation-box', dataset: { place: where } }, box, below, compose);
   // Drawn at the newest message once it is in the document.

@@ -47,7 +47,7 @@ export default async function messages(ctx) {
   const searching = q !== null;
   const channel = ctx.query.get('channel') || 'general';
   const link = (query) => `#/teams/${id}/messages${query ? `?${query}` : ''}`;
-  const [t, me, first] = await Promise.all([api.get(`/api/v1/teams/${id}`), api.get(`/api/v1/teams/${id}/access/me`),
+  const [t, me, listed] = await Promise.all([api.get(`/api/v1/teams/${id}`), api.get(`/api/v1/teams/${id}/access/me`),
     api.get(`/api/v1/teams/${id}/channels`)]);
   ctx.title(searching ? `Search messages · ${t.name}` : `#${channel} · ${t.name}`);
 
@@ -64,7 +64,7 @@ export default async function messages(ctx) {
         h('span', { class: 'channel-name' }, `#${name}`),
         h('span', { class: 'count', 'aria-label': `${all.get(name)} message${all.get(name) === 1 ? '' : 's'}` }, String(all.get(name)))))));
   }
-  drawChannels(first.channels);
+  drawChannels(listed.channels);
 
   // Grid areas place these: beside the conversation on a wide screen; on a phone, search and
   // channels above it and the new channel form under it, so the messages come early.
@@ -78,7 +78,7 @@ export default async function messages(ctx) {
   else if (channelProblem(channel)) {
     const out = status();
     showError(out, channelProblem(channel));
-    body = h('section', { class: 'card chat-main' }, h('h2', {}, 'No such channel'), out, h('p', {}, h('a', { href: link('') }, 'Open #general')));
+    body = h('section', { class: 'card chat-main' }, h('h2', {}, 'Not a channel name'), out, h('p', {}, h('a', { href: link('') }, 'Open #general')));
   } else {
     const heading = h('h2', { id: 'channel-h' }, `#${channel}`);
     let shown;
@@ -100,13 +100,14 @@ export default async function messages(ctx) {
     h('div', { class: 'chat-layout' }, side, body));
   if (focusCompose) { focusCompose = false; ctx.main.querySelector('.compose textarea')?.focus(); }
 
-  // A message anywhere in the team changes a count: the list is fetched again, nothing else.
+  // A message anywhere in the team changes a count (and some may have come while the events
+  // socket was closed): the list is fetched again, nothing else.
   let timer = null;
   const unsubscribe = events.subscribe((e) => {
-    if (!isNewMessage(e, id)) return;
+    if (!isNewMessage(e, id) && !(e.type === 'connection' && e.status === 'open')) return;
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      try { drawChannels((await api.get(`/api/v1/teams/${id}/channels`)).channels); } catch { /* the next message tries again */ }
+      try { drawChannels((await api.get(`/api/v1/teams/${id}/channels`, { retries: 1 })).channels); } catch { /* the next message tries again */ }
     }, 300);
   });
   ctx.cleanup.push(() => { unsubscribe(); clearTimeout(timer); });
