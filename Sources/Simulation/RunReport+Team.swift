@@ -75,6 +75,27 @@ extension Simulator {
             failures.append("noAcknowledgedOpLost: " + lost.prefix(3).joined(separator: "; "))
         }
 
+        // Messages intact: every acknowledged message, once, at every running honest node of its
+        // author's component, and each replica's messages in total order.
+        var damaged: [String] = []
+        for (op, by) in teamObservations.acked where nodes[by].up {
+            guard case .postMessage = op.body.operation else { continue }
+            for j in parts[componentOf[by]!] where !isAdversary(j) {
+                let held = replica(j)?.state.messages.filter { $0.id == op.id }.count ?? 0
+                if held != 1 { damaged.append("n\(j) holds n\(by)'s message \(op.id.short) \(held) times"); break }
+            }
+            if damaged.count >= 5 { break }
+        }
+        for i in nodes.indices where nodes[i].up && !isAdversary(i) {
+            guard let messages = replica(i)?.state.messages else { continue }
+            if zip(messages, messages.dropFirst()).contains(where: { !($0.sortKey < $1.sortKey) }) {
+                damaged.append("n\(i)'s messages are not in total order")
+            }
+        }
+        if expect.contains(.messagesIntact) && !damaged.isEmpty {
+            failures.append("messagesIntact: " + damaged.prefix(3).joined(separator: "; "))
+        }
+
         // One owner per item within each component.
         var doubleOwners: [String] = []
         for part in parts {

@@ -35,7 +35,7 @@ extension Scenario {
             throw ScenarioError("expect", "'pairingsAsExpected' needs a \"pairings\" list")
         }
         let teamExpectations: [Expectation] = [.replicasConverged, .noAcknowledgedOpLost, .singleOwner, .noGuestOpApplied,
-                                              .chunksSpread, .noForgedEffect, .honestWritesAccepted]
+                                              .chunksSpread, .noForgedEffect, .honestWritesAccepted, .messagesIntact]
         if team == nil, let e = expect.first(where: teamExpectations.contains) {
             throw ScenarioError("expect", "'\(e.rawValue)' needs a \"team\" section")
         }
@@ -239,9 +239,10 @@ extension Scenario {
         if let x = try o.integer("claimRaces", in: count) { t.claimRaces = Int(x) }
         if let x = try o.integer("guestWrites", in: count) { t.guestWrites = Int(x) }
         if t.guestWrites > 0 && t.guests == 0 { throw ScenarioError("team.guestWrites", "needs at least one guest") }
+        if let x = try o.integer("messages", in: count) { t.messages = Int(x) }
         if let x = try o.integer("startMs", in: 0...durationMs) { t.startMs = x }
         if let x = try o.integer("endMs", in: 0...durationMs) { t.endMs = x }
-        try o.finish(known: ["admins", "guests", "items", "writes", "claimRaces", "guestWrites", "startMs", "endMs"])
+        try o.finish(known: ["admins", "guests", "items", "writes", "claimRaces", "guestWrites", "messages", "startMs", "endMs"])
         return t
     }
 

@@ -99,6 +99,8 @@ public struct TeamWorkload: Sendable, Equatable {
     public var claimRaces = 0
     /// Writes forged by Guests (their own rule check skipped): every replica must refuse them.
     public var guestWrites = 0
+    /// Messages posted by random members: to one of three channels, or to an item's thread.
+    public var messages = 0
     public var startMs: Int64 = 1000
     /// Last write; by default half the duration.
     public var endMs: Int64?
@@ -129,6 +131,8 @@ public enum Expectation: String, Sendable, Equatable, CaseIterable {
     case noGuestOpApplied
     case pairingsAsExpected
     case chunksSpread
+    /// Every acknowledged message is held once by every running node of its author's component.
+    case messagesIntact
     /// Adversaries (RunReport+Adversary.swift).
     case noForgedEffect
     case honestWritesAccepted

@@ -9,8 +9,11 @@ import Wire
 /// Every write is decided from the writing node's own replica, as a user at that node would.
 extension Simulator {
     enum TeamAction: Equatable {
-        case item, write, claimRace, guestWrite
+        case item, write, claimRace, guestWrite, message
     }
+
+    /// The channels the message workload posts to.
+    static let simulatedChannels = ["general", "logistics", "medical"]
 
     /// The title and name forged writes use: no replica may ever show them.
     static let forgedText = "forged-by-guest"
@@ -35,6 +38,7 @@ extension Simulator {
         plan += Array(repeating: .write, count: t.writes)
         plan += Array(repeating: .claimRace, count: t.claimRaces)
         plan += Array(repeating: .guestWrite, count: t.guestWrites)
+        plan += Array(repeating: .message, count: t.messages)
         for action in plan {
             let at = start == end ? start : Int64.random(in: start...end, using: &teamRNG)
             teamPlan.append(action)
@@ -81,6 +85,16 @@ extension Simulator {
                 guard let mine = state(of: i, team)?.items[item] else { continue }
                 write(i, .claimItem(item, base: mine.revision), team: team)
             }
+        case .message:
+            guard let i = writers.randomElement(using: &teamRNG), let s = state(of: i, team) else { return skippedWrite() }
+            // A third of messages go to an item's thread when the writer sees items; some mention a member.
+            let items = s.items.keys.sorted()
+            let members = s.memberIDs
+            let mentions = Bool.random(using: &teamRNG) ? [members.randomElement(using: &teamRNG)!] : []
+            let content = !items.isEmpty && Int.random(in: 0..<3, using: &teamRNG) == 0
+                ? MessageContent(item: items.randomElement(using: &teamRNG)!, text: "note \(k)", mentions: mentions)
+                : MessageContent(channel: Self.simulatedChannels.randomElement(using: &teamRNG)!, text: "message \(k)", mentions: mentions)
+            write(i, .postMessage(content), team: team)
         case .guestWrite:
             let guests = nodes.indices.filter {
                 nodes[$0].up && role(ofNode: $0) == .guest && state(of: $0, team) != nil && !isAdversary($0)
