@@ -104,6 +104,21 @@ export function messageItem(m, me) {
       m.attachments.map((b, i) => [i ? ', ' : '', h('span', { class: 'mono', title: b }, shortId(b))])) : null);
 }
 
+/**
+ * A screen's hold on its context, taken before its first await. `left()` says whether the screen
+ * was left meanwhile (another screen, or a newer draw of this one, owns #main now), so a draw
+ * still waiting for the node stops instead of drawing over it. `cleanup(fn)` runs fn when the
+ * screen is left, or at once if it already was (a live subscription made late is never kept).
+ * `release()` leaves it by hand: a screen that draws itself again in the same context.
+ */
+export function screenHold(ctx) {
+  let left = false;
+  const fns = [];
+  const release = () => { left = true; for (const fn of fns.splice(0)) fn(); };
+  ctx.cleanup.push(release);
+  return { left: () => left, cleanup: (fn) => (left ? fn() : fns.push(fn)), release };
+}
+
 // What someone was writing, per team and place, kept while the page is open: switching
 // channels, or the item screen drawn again by another change, does not lose it.
 const drafts = new Map();

@@ -5,7 +5,7 @@ import { h, replace, status, busy } from '../dom.js';
 import * as api from '../api.js';
 import { shortId, statusWords, duration } from '../format.js';
 import { slaBadge, isMine } from './queue.js';
-import { conversation, isOtherChange } from './conversation.js';
+import { conversation, isOtherChange, screenHold } from './conversation.js';
 
 const steps = [
   ['claim', 'Claim', (i) => i.status === 'queued', 'Take it: you become its assignee.'],
@@ -13,8 +13,17 @@ const steps = [
   ['complete', 'Complete', (i) => i.status === 'claimed' || i.status === 'in_progress', 'Finish this stage; the item moves to the next one.'],
 ];
 
+// The hold of each context's latest draw (see screenHold): a step draws the item again in the
+// same context, and the draw before it stops.
+const holds = new WeakMap();
+
 export default async function item(ctx) {
   const { team, item: id } = ctx.params;
+  // The last draw stops (its thread listens no more); a draw that finds the screen left when
+  // the node answers draws nothing over the screen now shown.
+  holds.get(ctx)?.release();
+  const hold = screenHold(ctx);
+  holds.set(ctx, hold);
   const [i, { workflows }, info, t, access] = await Promise.all([api.get(`/api/v1/teams/${team}/items/${id}`), api.get(`/api/v1/teams/${team}/workflows`),
     api.nodeInfo(), api.get(`/api/v1/teams/${team}`), api.get(`/api/v1/teams/${team}/access/me`)]);
   const w = workflows.find((x) => x.id === i.workflow);
@@ -28,14 +37,10 @@ export default async function item(ctx) {
     b.addEventListener('click', () => busy(b, out, async () => { await api.post(`/api/v1/teams/${team}/items/${id}/${step}`); await item(ctx); }));
     return b;
   });
-  // A step draws the item again in the same context: the last draw's thread stops listening.
-  ctx.stopThread?.();
-  const stops = [];
-  ctx.stopThread = () => { for (const fn of stops.splice(0)) fn(); };
-  ctx.cleanup.push(ctx.stopThread);
   const role = access.basis.startsWith('role:') ? access.basis.slice(5) : access.basis;
   const thread = await conversation({ team, place: { item: id }, members: t.members, canPost: access.permissions['messages.post'], role,
-    cleanup: (fn) => stops.push(fn), label: `Thread of ${i.title}` });
+    cleanup: hold.cleanup, label: `Thread of ${i.title}` });
+  if (hold.left()) return;
   replace(ctx.main,
     h('p', {}, h('a', { href: `#/teams/${team}/queue` }, '← Queue')),
     h('article', { class: 'card', 'aria-labelledby': 'item-title' },

@@ -7,7 +7,7 @@ import * as api from '../api.js';
 import * as events from '../events.js';
 import * as session from '../session.js';
 import { setCurrentTeam } from '../teamstate.js';
-import { conversation, messageItem, isNewMessage, isPeopleChange } from './conversation.js';
+import { conversation, messageItem, isNewMessage, isPeopleChange, screenHold } from './conversation.js';
 
 /** A channel's name, as every node checks it. */
 export const CHANNEL = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -43,6 +43,7 @@ let focusCompose = false;
 export default async function messages(ctx) {
   const id = ctx.params.team;
   setCurrentTeam(id);
+  const hold = screenHold(ctx);
   const q = ctx.query.get('q');
   const searching = q !== null;
   const channel = ctx.query.get('channel') || 'general';
@@ -84,7 +85,7 @@ export default async function messages(ctx) {
     let shown;
     try {
       shown = await conversation({ team: id, place: { channel }, members: t.members, canPost: me.permissions['messages.post'], role,
-        cleanup: (fn) => ctx.cleanup.push(fn), label: `Messages in #${channel}` });
+        cleanup: hold.cleanup, label: `Messages in #${channel}` });
     } catch (e) {
       // The node refused this channel (its rule may be stricter than the page's): its words.
       if (!(e instanceof api.ApiError) || e.status !== 400) throw e;
@@ -94,6 +95,8 @@ export default async function messages(ctx) {
     body = h('section', { class: 'card chat-main', 'aria-labelledby': 'channel-h', dataset: { channel } }, heading, shown);
   }
 
+  // Left while the node answered (another screen is drawn now): draw nothing over it.
+  if (hold.left()) return;
   replace(ctx.main,
     h('p', { class: 'back' }, h('a', { href: `#/teams/${id}` }, `← ${t.name}`)),
     h('h1', {}, 'Messages'),
@@ -110,7 +113,7 @@ export default async function messages(ctx) {
       try { drawChannels((await api.get(`/api/v1/teams/${id}/channels`, { retries: 1 })).channels); } catch { /* the next message tries again */ }
     }, 300);
   });
-  ctx.cleanup.push(() => { unsubscribe(); clearTimeout(timer); });
+  hold.cleanup(() => { unsubscribe(); clearTimeout(timer); });
   // A change of members, names or roles draws the whole screen again (a draft survives it, see
   // conversation.js); work on items does not concern it.
   ctx.onEvent((e) => isPeopleChange(e, id));
