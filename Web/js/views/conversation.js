@@ -238,7 +238,7 @@ function composer({ team, place, members, canPost, role, me, draftKey, onSent })
   const counterId = `count-${Math.random().toString(36).slice(2, 8)}`;
   const listId = `${counterId}-mentions`;
   const text = h('textarea', { name: 'message', rows: 2, 'aria-label': place.item ? 'Message to the thread' : `Message to #${place.channel}`,
-    'aria-describedby': counterId, 'aria-autocomplete': 'list', 'aria-controls': listId, 'aria-expanded': 'false',
+    'aria-describedby': counterId, 'aria-autocomplete': 'list', 'aria-controls': listId,
     placeholder: place.item ? 'Write in the thread… (@ to mention)' : `Message #${place.channel}… (@ to mention)`, value: saved });
   const counter = h('span', { class: 'counter small muted', id: counterId }, '');
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
@@ -272,7 +272,6 @@ function composer({ team, place, members, canPost, role, me, draftKey, onSent })
   function closeSuggestions() {
     options = [];
     suggestions.hidden = true;
-    text.setAttribute('aria-expanded', 'false');
     text.removeAttribute('aria-activedescendant');
   }
   function drawSuggestions() {
@@ -290,7 +289,6 @@ function composer({ team, place, members, canPost, role, me, draftKey, onSent })
       return option;
     }));
     suggestions.hidden = false;
-    text.setAttribute('aria-expanded', 'true');
     text.setAttribute('aria-activedescendant', `${listId}-${active}`);
   }
   function pick(i) {
