@@ -105,6 +105,7 @@ func buildRoutes(node: Node, services: NodeServices, transport: Transport? = nil
     TeamRoutes(node: node, services: services).register(on: table)
     WorkflowRoutes(service: WorkflowService(node: node), services: services).register(on: table)
     MessageRoutes(service: MessageService(node: node)).register(on: table)
+    NotificationRoutes(node: node, services: services).register(on: table)
     MetricsRoutes(node: node, transport: transport, metrics: metrics).register(on: table)
     AccessRoutes(services: services, node: node).register(on: table)
     EventsRoute().register(on: table)

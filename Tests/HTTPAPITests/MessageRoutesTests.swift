@@ -110,6 +110,28 @@ import Wire
                         .notFound, "not_found", "no message")
             let all: Messages = try await get(ada.token, "messages?limit=200")
             #expect(all.messages.count == 6, "no refused request left a message")
+
+            // Notifications: Bo was mentioned by Ada; Ada's own message is no news to her; the guest
+            // was not named. `since` (the newest seen) makes the unread count.
+            struct Note: Decodable { let kind: String; let team: String; let teamName: String; let atMs: UInt64; let message: Message? }
+            struct Notes: Decodable { let notifications: [Note]; let unread: Int }
+            func notes(_ token: String, _ query: String = "") async throws -> Notes {
+                try await client.execute(uri: "/api/v1/notifications\(query)", method: .get, headers: t.bearer(token)) {
+                    #expect($0.status == .ok, "\(String(buffer: $0.body))")
+                    return try P.decode($0)
+                }
+            }
+            let boNotes = try await notes(bo.token)
+            #expect(boNotes.notifications.map(\.kind) == ["mention"] && boNotes.unread == 1)
+            #expect(boNotes.notifications.first?.message?.id == posted.id && boNotes.notifications.first?.teamName == "crew")
+            #expect(try await notes(bo.token, "?since=\(boNotes.notifications[0].atMs)").unread == 0)
+            #expect(try await notes(ada.token).notifications.isEmpty)
+            #expect(try await notes(cy.token).notifications.isEmpty)
+            try refused(try await client.execute(uri: "/api/v1/notifications?limit=0", method: .get, headers: t.bearer(bo.token)) { $0 },
+                        .badRequest, "bad_request", "limit must be 1 to 200")
+            try refused(try await client.execute(uri: "/api/v1/notifications?since=yesterday", method: .get, headers: t.bearer(bo.token)) { $0 },
+                        .badRequest, "bad_request", "since must be")
+            try await client.execute(uri: "/api/v1/notifications", method: .get) { #expect($0.status == .unauthorized) }
         }
     }
 }

@@ -57,6 +57,8 @@ enum RouteRequirements {
         "GET /api/v1/teams/{team}/messages": .team(.workflowsView, .read),
         "POST /api/v1/teams/{team}/messages": .team(.messagesPost, .read),
         "GET /api/v1/teams/{team}/channels": .team(.workflowsView, .read),
+        // Each team's part is filtered by workflows.view inside: the caller sees only teams they may view.
+        "GET /api/v1/notifications": .caller,
         "GET /api/v1/teams/{team}/access": .team(.teamManage, .read),
         "GET /api/v1/teams/{team}/access/me": .caller,
         "PUT /api/v1/teams/{team}/access/{account}": .team(.teamManage, .read),
