@@ -67,6 +67,18 @@ import Testing
             let replica = try #require(seen.first { $0.contains("create-team") })
             #expect(replica.contains(#""type":"replica""#) && replica.contains(#""outcome":"applied""#))
 
+            // A message's event says where it went, so a client showing another channel fetches nothing.
+            struct Teams: Decodable { struct Team: Decodable { let id: String }; let teams: [Team] }
+            let teamID = try await client.execute(uri: "/api/v1/teams", method: .get, headers: founder) {
+                try #require(try JSONDecoder().decode(Teams.self, from: Data(buffer: $0.body)).teams.first).id
+            }
+            let posted = try await Self.collect(port: port, headers: founder, until: { $0.contains { $0.contains("post-message") } }) {
+                _ = try await client.execute(uri: "/api/v1/teams/\(teamID)/messages", method: .post, headers: founder,
+                                             body: ByteBuffer(string: #"{"channel": "logistics", "text": "fuel at noon"}"#)) { $0.status }
+            }
+            let message = try #require(posted.first { $0.contains("post-message") })
+            #expect(message.contains(#""channel":"logistics""#) && !message.contains(#""item""#), "\(message)")
+
             // The account without a role sees the notice but not the team's second change; its token goes in the query.
             let other = try await Self.collect(port: port, headers: [:], query: "?token=\(nobody)", until: { $0.contains { $0.contains("notice") } }) {
                 _ = try await client.execute(uri: "/api/v1/teams", method: .post, headers: founder, body: ByteBuffer(string: #"{"name": "crew 2"}"#)) { $0.status }

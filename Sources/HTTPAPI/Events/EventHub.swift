@@ -17,6 +17,10 @@ struct APIEvent: Encodable, Sendable {
         let detail: String?
         /// For a conflict: the op whose change won.
         let winner: String?
+        /// For a message (`post-message`): its channel, or the item whose thread it is in, so a
+        /// client showing another conversation need not fetch anything.
+        var channel: String? = nil
+        var item: String? = nil
     }
     /// replica, peer, notice or paired.
     let type: String
@@ -80,8 +84,13 @@ final class EventHub: Sendable {
                 case let .rejected(reason, detail): ("rejected", "\(reason.rawValue): \(detail)", nil)
                 case let .conflict(c): ("conflict", "\(c.action) on item \(c.item.short) lost", c.winningOp.description)
                 }
-                return APIEvent.OpView(id: op.id.description, action: op.body.operation.name, author: op.author.description,
-                                       outcome: name, detail: detail, winner: winner)
+                var view = APIEvent.OpView(id: op.id.description, action: op.body.operation.name, author: op.author.description,
+                                           outcome: name, detail: detail, winner: winner)
+                if case let .postMessage(content) = op.body.operation {
+                    view.channel = content.item == nil ? content.channel : nil
+                    view.item = content.item?.description
+                }
+                return view
             }
             return APIEvent(type: "replica", team: change.team.description, ops: ops)
         case let .peerStatus(peer, status):
