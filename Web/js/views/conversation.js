@@ -1,8 +1,9 @@
 // A conversation: the messages of one channel or of one work item's thread, oldest at the top,
 // with "Load older", and a compose box under them. The Messages screen and the work item
-// screen both show one. It keeps itself current: a new message in the team (a replica event
-// with a `post-message` op) makes it fetch the newest page again and merge it in, without
-// redrawing the screen, so what someone is typing and where they have scrolled stay put.
+// screen both show one. It keeps itself current: a new message in this conversation (a replica
+// event with a `post-message` op naming this channel or item) makes it fetch the newest page
+// again and merge it in, without redrawing the screen, so what someone is typing and where they
+// have scrolled stay put. Messages elsewhere in the team fetch nothing.
 //
 // Message text is the team's, from any device: it is only ever set as text, never as markup.
 import { h, replace, status, busy, showError } from '../dom.js';
@@ -15,9 +16,23 @@ export const MAX_BYTES = 8192;   // a message's text, in UTF-8 bytes (the API's 
 const PAGE = 50;                 // messages fetched at a time
 const encoder = new TextEncoder();
 
-/** Whether `e` is a replica event of `team` that brought at least one new message. */
-export function isNewMessage(e, team) {
-  return e.type === 'replica' && e.team === team && (e.ops || []).some((op) => op.action === 'post-message' && op.outcome === 'applied');
+/** Where a `post-message` op's message went: {channel} or {item}, or null when the op does not say. */
+export function messagePlace(op) {
+  if (op.item != null) return { item: op.item };
+  if (op.channel != null) return { channel: op.channel };
+  return null;
+}
+
+/**
+ * Whether `e` is a replica event of `team` that brought a new message to `place` ({channel} or
+ * {item}). An op that does not name its place (an older node's event) may be anywhere: it counts.
+ */
+export function isNewMessageIn(e, team, place) {
+  return e.type === 'replica' && e.team === team && (e.ops || []).some((op) => {
+    if (op.action !== 'post-message' || op.outcome !== 'applied') return false;
+    const at = messagePlace(op);
+    return !at || (place.item ? at.item === place.item : at.channel === place.channel);
+  });
 }
 
 /** Whether `e` changed `team` in a way other than a message (members, roles, items). */
@@ -206,12 +221,12 @@ export async function conversation({ team, place, members, canPost, role, cleanu
     if (!more) olderOut.textContent = 'This is the first message.';
   }));
 
-  // Live: a new message anywhere in the team may be here (the event does not say where), and
-  // after the events socket reconnects, messages may have come while it was closed.
+  // Live: a new message here (its event names the channel or item), and after the events socket
+  // reconnects, messages may have come while it was closed. Other conversations cost nothing.
   let timer = null;
   const later = () => { clearTimeout(timer); timer = setTimeout(refresh, 250); };
   const unsubscribe = events.subscribe((e) => {
-    if (isNewMessage(e, team) || (e.type === 'connection' && e.status === 'open')) later();
+    if (isNewMessageIn(e, team, place) || (e.type === 'connection' && e.status === 'open')) later();
   });
   cleanup(() => { unsubscribe(); clearTimeout(timer); });
 

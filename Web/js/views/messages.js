@@ -7,7 +7,7 @@ import * as api from '../api.js';
 import * as events from '../events.js';
 import * as session from '../session.js';
 import { setCurrentTeam } from '../teamstate.js';
-import { conversation, messageItem, isNewMessage, isPeopleChange, screenHold } from './conversation.js';
+import { conversation, messageItem, messagePlace, isPeopleChange, screenHold } from './conversation.js';
 
 /** A channel's name, as every node checks it. */
 export const CHANNEL = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -48,6 +48,34 @@ export default async function messages(ctx) {
   const searching = q !== null;
   const channel = ctx.query.get('channel') || 'general';
   const link = (query) => `#/teams/${id}/messages${query ? `?${query}` : ''}`;
+
+  // The channel counts follow the events: each new message's op names its channel, and the count
+  // goes up by one, with nothing fetched. The list is fetched again only when that cannot be
+  // trusted: after the events socket reconnects (messages may have come while it was closed), for
+  // an op that does not name its place, and once after drawing when a message came while the
+  // screen was loading (the first list may or may not hold it).
+  let counts = null;      // channel name → messages, once the list is in
+  let loading = true, missed = false, timer = null;
+  const refetch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      try { setCounts((await api.get(`/api/v1/teams/${id}/channels`, { retries: 1 })).channels); } catch { /* the next reconnect or unnamed op tries again */ }
+    }, 300);
+  };
+  const unsubscribe = events.subscribe((e) => {
+    const reconnected = e.type === 'connection' && e.status === 'open';
+    const posted = e.type === 'replica' && e.team === id ? (e.ops || []).filter((op) => op.action === 'post-message' && op.outcome === 'applied') : [];
+    if (!reconnected && !posted.length) return;
+    if (loading) { missed = true; return; }
+    if (reconnected || posted.some((op) => !messagePlace(op))) return refetch();
+    for (const op of posted) {
+      const { channel: name } = messagePlace(op);
+      if (name) counts.set(name, (counts.get(name) || 0) + 1);
+    }
+    drawChannels();
+  });
+  hold.cleanup(() => { unsubscribe(); clearTimeout(timer); });
+
   const [t, me, listed] = await Promise.all([api.get(`/api/v1/teams/${id}`), api.get(`/api/v1/teams/${id}/access/me`),
     api.get(`/api/v1/teams/${id}/channels`)]);
   ctx.title(searching ? `Search messages · ${t.name}` : `#${channel} · ${t.name}`);
@@ -55,8 +83,12 @@ export default async function messages(ctx) {
   // The channels: general always, the one open even before its first message, then every
   // channel that has messages, by name.
   const channelList = h('ul', { class: 'channel-list', id: 'channels' });
-  function drawChannels(channels) {
-    const all = new Map(channels.map((c) => [c.name, c.count]));
+  function setCounts(channels) {
+    counts = new Map(channels.map((c) => [c.name, c.count]));
+    drawChannels();
+  }
+  function drawChannels() {
+    const all = new Map(counts);
     if (!all.has('general')) all.set('general', 0);
     if (!searching && CHANNEL.test(channel) && !all.has(channel)) all.set(channel, 0);
     const names = [...all.keys()].sort((a, b) => (a === 'general' ? -1 : b === 'general' ? 1 : a.localeCompare(b)));
@@ -65,7 +97,7 @@ export default async function messages(ctx) {
         h('span', { class: 'channel-name' }, `#${name}`),
         h('span', { class: 'count', 'aria-label': `${all.get(name)} message${all.get(name) === 1 ? '' : 's'}` }, String(all.get(name)))))));
   }
-  drawChannels(listed.channels);
+  setCounts(listed.channels);
 
   // Grid areas place these: beside the conversation on a wide screen; on a phone, search and
   // channels above it and the new channel form under it, so the messages come early.
@@ -103,17 +135,8 @@ export default async function messages(ctx) {
     h('div', { class: 'chat-layout' }, side, body));
   if (focusCompose) { focusCompose = false; ctx.main.querySelector('.compose textarea')?.focus(); }
 
-  // A message anywhere in the team changes a count (and some may have come while the events
-  // socket was closed): the list is fetched again, nothing else.
-  let timer = null;
-  const unsubscribe = events.subscribe((e) => {
-    if (!isNewMessage(e, id) && !(e.type === 'connection' && e.status === 'open')) return;
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      try { drawChannels((await api.get(`/api/v1/teams/${id}/channels`, { retries: 1 })).channels); } catch { /* the next message tries again */ }
-    }, 300);
-  });
-  hold.cleanup(() => { unsubscribe(); clearTimeout(timer); });
+  loading = false;
+  if (missed) refetch();
   // A change of members, names or roles draws the whole screen again (a draft survives it, see
   // conversation.js); work on items does not concern it.
   ctx.onEvent((e) => isPeopleChange(e, id));
