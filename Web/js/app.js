@@ -7,6 +7,7 @@ import * as api from './api.js';
 import * as session from './session.js';
 import * as events from './events.js';
 import { routes, navItems } from './routes.js';
+import { bell } from './notifications.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -87,7 +88,9 @@ function drawNav(route) {
   const items = s ? navItems.filter((n) => !n.founder || s.account.founder) : [];
   replace(nav, items.length ? h('ul', {}, items.map((n) => h('li', {},
     h('a', { href: n.href, 'aria-current': route.section === n.section ? 'page' : null }, n.label)))) : null);
-  replace(who, s ? h('a', { href: '#/account', class: 'who', title: 'Your account' }, s.account.username, s.account.founder ? ' (founder)' : '') : null);
+  const b = bell();
+  if (route.section === 'notifications') b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current');
+  replace(who, s ? [b, h('a', { href: '#/account', class: 'who', title: 'Your account' }, s.account.username, s.account.founder ? ' (founder)' : '')] : null);
 }
 
 /**

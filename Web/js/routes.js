@@ -20,6 +20,7 @@ export const routes = [
   { name: 'terminal', pattern: /^\/terminal(?:\/(?<id>[0-9a-f]{16}))?$/, section: 'terminal', load: () => import('./views/terminal.js') },
   { name: 'editor', pattern: /^\/editor$/, section: 'terminal', load: () => import('./views/editor.js') },
   { name: 'mesh', pattern: /^\/mesh$/, section: 'mesh', load: () => import('./views/mesh.js') },
+  { name: 'notifications', pattern: /^\/notifications$/, section: 'notifications', load: () => import('./views/notifications.js') },
   { name: 'account', pattern: /^\/account$/, section: 'account', load: () => import('./views/account.js') },
   { name: 'audit', pattern: /^\/audit$/, section: 'audit', load: () => import('./views/audit.js') },
   { name: 'diagnostics', pattern: /^\/diagnostics$/, section: 'diagnostics', load: () => import('./views/diagnostics.js') },
