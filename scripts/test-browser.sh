@@ -23,7 +23,7 @@ export BROWSER_ARTIFACTS=${BROWSER_ARTIFACTS:-$PWD/.build/browser-artifacts}
 rm -rf "$BROWSER_ARTIFACTS"; mkdir -p "$BROWSER_ARTIFACTS"
 start=$(date +%s)
 cd Tests/Browser
-"../../$PY" -m unittest -v ${BROWSER_TESTS:-test_newcomer test_vault test_screens test_data test_account test_people test_messages test_terminal test_assistant} 2>&1 | tee "$BROWSER_ARTIFACTS/run.log"
+"../../$PY" -m unittest -v ${BROWSER_TESTS:-test_newcomer test_vault test_screens test_data test_account test_people test_messages test_notifications test_terminal test_assistant} 2>&1 | tee "$BROWSER_ARTIFACTS/run.log"
 status=${PIPESTATUS[0]}
 cd ../..
 echo "browser tests: $(( $(date +%s) - start )) s; screenshots in $BROWSER_ARTIFACTS"
